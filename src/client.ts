@@ -1,0 +1,250 @@
+/**
+ * `QueueClient`: the producer's side. Enqueue, inspect, cancel and retry tasks.
+ *
+ * @module
+ */
+import type { StandardSchemaV1 } from "@standard-schema/spec";
+import { toSqlTime } from "./clock.ts";
+import type { QueueDatabase } from "./database.ts";
+import type { Statement } from "./driver.ts";
+import { QueueValidationError, TaskNotFoundError } from "./errors.ts";
+import {
+  EnqueueOptionsSchema,
+  type EnqueueOptions,
+  ListOptionsSchema,
+  type ListOptions,
+  parseOptions,
+} from "./options.ts";
+import * as q from "./sql/sqlite.ts";
+import { rowToTask, type Task, TASK_STATUSES, type TaskStatus } from "./task.ts";
+
+/** Options of {@link QueueClient}. */
+export interface QueueClientOptions {
+  /**
+   * Payload schemas by task type (zod, valibot, or anything implementing Standard Schema). An
+   * enqueue of that type stores the schema's output, or is refused with nothing stored.
+   */
+  readonly schemas?: Readonly<Record<string, StandardSchemaV1>> | undefined;
+}
+
+/** One task for {@link QueueClient.enqueueMany}. */
+export interface EnqueueInput {
+  readonly type: string;
+  readonly payload?: unknown;
+  readonly options?: EnqueueOptions | undefined;
+}
+
+/** Task counts by status, plus the total. */
+export type QueueStats = Readonly<Record<TaskStatus, number>> & { readonly total: number };
+
+/** Options of {@link QueueClient.waitUntilEmpty}. */
+export interface WaitOptions {
+  /** Give up after this long (clock time). @default no limit */
+  readonly timeoutMs?: number | undefined;
+  /** Time between checks. @default 100 */
+  readonly pollIntervalMs?: number | undefined;
+  readonly signal?: AbortSignal | undefined;
+}
+
+const DEFAULT_MAX_ATTEMPTS = 5;
+const DEFAULT_PRIORITY = 100;
+
+function serialise(value: unknown, what: string): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value ?? {});
+  } catch (err) {
+    throw new QueueValidationError(`${what} is not JSON-serialisable`, [(err as Error).message], { cause: err });
+  }
+  if (text === undefined) throw new QueueValidationError(`${what} is not JSON-serialisable`);
+  return text;
+}
+
+/**
+ * Enqueues and manages tasks.
+ *
+ * @example
+ * ```ts
+ * const client = new QueueClient(db);
+ * const id = await client.enqueue("video_processing", { video_id: "abc" }, { priority: 50 });
+ * ```
+ */
+export class QueueClient {
+  readonly #db: QueueDatabase;
+  readonly #schemas: Readonly<Record<string, StandardSchemaV1>>;
+
+  /** A client on an open {@link QueueDatabase}. */
+  constructor(db: QueueDatabase, options: QueueClientOptions = {}) {
+    this.#db = db;
+    this.#schemas = { ...options.schemas };
+  }
+
+  /**
+   * Adds a task and returns its id. With an `idempotencyKey` that is already stored, returns the
+   * existing task's id and stores nothing.
+   */
+  async enqueue(type: string, payload?: unknown, options?: EnqueueOptions): Promise<number> {
+    const [id] = await this.enqueueMany([{ type, payload, options }]);
+    return id!;
+  }
+
+  /** Adds several tasks in one transaction: all are stored, or none. Ids come back in order. */
+  async enqueueMany(tasks: readonly EnqueueInput[]): Promise<number[]> {
+    if (!Array.isArray(tasks)) throw new QueueValidationError("enqueueMany expects an array of tasks");
+    if (tasks.length === 0) return [];
+    const now = this.#db.clock.now();
+    const nowText = toSqlTime(now);
+    const stmts: Statement[] = [];
+    const resultIndex: { insert: number; lookup: number | null }[] = [];
+    for (const [i, task] of tasks.entries()) {
+      const where = tasks.length > 1 ? `task ${i}: ` : "";
+      if (typeof task?.type !== "string" || task.type.length === 0 || task.type.length > 200) {
+        throw new QueueValidationError(`${where}type must be a non-empty string of at most 200 characters`);
+      }
+      const opts = parseOptions(EnqueueOptionsSchema, task.options, `${where}enqueue options for "${task.type}"`);
+      if (opts.runAfter !== undefined && opts.delayMs !== undefined) {
+        throw new QueueValidationError(`${where}give runAfter or delayMs, not both`);
+      }
+      const payload = await this.#validatePayload(task.type, task.payload, where);
+      const runAfter =
+        opts.runAfter !== undefined
+          ? opts.runAfter instanceof Date
+            ? opts.runAfter.getTime()
+            : opts.runAfter
+          : now + (opts.delayMs ?? 0);
+      if (!Number.isFinite(runAfter)) throw new QueueValidationError(`${where}runAfter is not a valid time`);
+      resultIndex.push({ insert: stmts.length, lookup: opts.idempotencyKey !== undefined ? stmts.length + 1 : null });
+      stmts.push(
+        q.insertTask({
+          type: task.type,
+          priority: opts.priority ?? DEFAULT_PRIORITY,
+          payload: serialise(payload, `${where}payload`),
+          compatibility: serialise(opts.compatibility ?? {}, `${where}compatibility`),
+          maxAttempts: opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+          runAfter: toSqlTime(runAfter),
+          idempotencyKey: opts.idempotencyKey ?? null,
+          now: nowText,
+        }),
+      );
+      if (opts.idempotencyKey !== undefined) stmts.push(q.selectIdByIdempotencyKey(opts.idempotencyKey));
+    }
+    // A single plain insert needs no transaction of its own; anything more is one batch.
+    const results = stmts.length === 1 ? [await this.#db.run(stmts[0]!)] : await this.#db.batch(stmts);
+    return resultIndex.map(({ insert, lookup }) => {
+      const row = results[insert]?.rows[0] ?? (lookup !== null ? results[lookup]?.rows[0] : undefined);
+      return Number(row?.["id"]);
+    });
+  }
+
+  /** The task with this id, or null. */
+  async getTask<P = unknown>(id: number): Promise<Task<P> | null> {
+    const r = await this.#db.run(q.selectTask(this.#id(id)));
+    return r.rows[0] === undefined ? null : rowToTask<P>(r.rows[0]);
+  }
+
+  /** A page of tasks by id, optionally filtered by status(es) and type. */
+  async listTasks(options: ListOptions = {}): Promise<Task[]> {
+    const o = parseOptions(ListOptionsSchema, options, "listTasks options");
+    const statuses = o.status === undefined ? [] : Array.isArray(o.status) ? o.status : [o.status];
+    const r = await this.#db.run(
+      q.listTasks({
+        statuses,
+        type: o.type ?? null,
+        limit: o.limit ?? 100,
+        offset: o.offset ?? 0,
+        descending: o.order === "desc",
+      }),
+    );
+    return r.rows.map((row) => rowToTask(row));
+  }
+
+  /**
+   * Cancels a queued or processing task. A processing task's handler sees its `AbortSignal`
+   * fire at the worker's next lease renewal, and its result is then refused. Returns false if
+   * the task had already finished; throws {@link TaskNotFoundError} if there is no such task.
+   */
+  async cancel(id: number): Promise<boolean> {
+    const r = await this.#db.run(q.cancelTask(this.#id(id), toSqlTime(this.#db.clock.now())));
+    if (r.changes > 0) return true;
+    await this.#mustExist(id);
+    return false;
+  }
+
+  /**
+   * Puts a `failed` or `dead_letter` task back in the queue, runnable now, with its attempt
+   * count reset. Returns false if the task is in another status.
+   */
+  async retry(id: number): Promise<boolean> {
+    const r = await this.#db.run(q.requeueTask(this.#id(id), toSqlTime(this.#db.clock.now())));
+    if (r.changes > 0) return true;
+    await this.#mustExist(id);
+    return false;
+  }
+
+  /** Counts by status (every status present, zero if none) and the total. */
+  async stats(): Promise<QueueStats> {
+    const r = await this.#db.run(q.countByStatus());
+    const out: Record<string, number> = Object.fromEntries(TASK_STATUSES.map((s) => [s, 0]));
+    let total = 0;
+    for (const row of r.rows) {
+      const n = Number(row["n"]);
+      out[String(row["status"])] = (out[String(row["status"])] ?? 0) + n;
+      total += n;
+    }
+    return Object.freeze({ ...out, total }) as QueueStats;
+  }
+
+  /** Number of tasks still queued or processing. */
+  async getActiveCount(): Promise<number> {
+    const r = await this.#db.run(q.countActive());
+    return Number(r.rows[0]?.["n"] ?? 0);
+  }
+
+  /** Ids of tasks still queued or processing. */
+  async getActiveTaskIds(): Promise<number[]> {
+    const r = await this.#db.run(q.selectActiveIds());
+    return r.rows.map((row) => Number(row["id"]));
+  }
+
+  /** True if the task is queued or processing. */
+  async isTaskActive(id: number): Promise<boolean> {
+    const t = await this.getTask(id);
+    return t !== null && (t.status === "queued" || t.status === "processing");
+  }
+
+  /**
+   * Resolves true once no task is queued or processing, false if `timeoutMs` passes first.
+   * Delayed and backing-off tasks count as queued, so this waits for them too.
+   */
+  async waitUntilEmpty(options: WaitOptions = {}): Promise<boolean> {
+    const clock = this.#db.clock;
+    const start = clock.now();
+    const poll = options.pollIntervalMs ?? 100;
+    for (;;) {
+      if ((await this.getActiveCount()) === 0) return true;
+      if (options.timeoutMs !== undefined && clock.now() - start >= options.timeoutMs) return false;
+      await clock.sleep(poll, options.signal);
+    }
+  }
+
+  async #validatePayload(type: string, payload: unknown, where: string): Promise<unknown> {
+    const schema = this.#schemas[type];
+    if (schema === undefined) return payload;
+    const result = await schema["~standard"].validate(payload);
+    if (result.issues === undefined) return result.value;
+    const issues = result.issues.map((i) => {
+      const path = (i.path ?? []).map((p) => (typeof p === "object" ? String(p.key) : String(p))).join(".");
+      return `${path === "" ? "(root)" : path}: ${i.message}`;
+    });
+    throw new QueueValidationError(`${where}invalid payload for task type "${type}"`, issues);
+  }
+
+  #id(id: number): number {
+    if (!Number.isSafeInteger(id) || id < 1) throw new QueueValidationError(`invalid task id: ${String(id)}`);
+    return id;
+  }
+
+  async #mustExist(id: number): Promise<void> {
+    if ((await this.getTask(id)) === null) throw new TaskNotFoundError(id);
+  }
+}

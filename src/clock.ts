@@ -1,0 +1,134 @@
+/**
+ * Time, injected. The queue never asks SQLite for "now": every timestamp enters SQL as a
+ * parameter from a {@link Clock}, so tests can move time and all processes agree on one format.
+ *
+ * @module
+ */
+
+/** A source of time and of waiting. */
+export interface Clock {
+  /** Milliseconds since the Unix epoch. */
+  now(): number;
+  /** Resolves after `ms` of this clock's time; rejects with the signal's reason if aborted. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException("aborted", "AbortError");
+}
+
+/** The wall clock: `Date.now()` and `setTimeout`. */
+export const systemClock: Clock = Object.freeze({
+  now: (): number => Date.now(),
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(abortReason(signal));
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        reject(abortReason(signal!));
+      };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      }, Math.max(0, ms));
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  },
+});
+
+interface Sleeper {
+  readonly until: number;
+  readonly resolve: () => void;
+}
+
+/**
+ * A clock that moves only when told to. Sleepers wake, in deadline order, when
+ * {@link FakeClock.advance} passes their deadline.
+ */
+export class FakeClock implements Clock {
+  #now: number;
+  #sleepers: Sleeper[] = [];
+
+  /** Starts at `start` (epoch ms), by default 2026-01-01T00:00:00.000Z. */
+  constructor(start: number = Date.UTC(2026, 0, 1)) {
+    this.#now = start;
+  }
+
+  /** Current fake time in epoch ms. */
+  now(): number {
+    return this.#now;
+  }
+
+  /** Waits until the clock has been advanced by `ms`. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(abortReason(signal));
+      if (ms <= 0) return resolve();
+      const sleeper: Sleeper = {
+        until: this.#now + ms,
+        resolve: () => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        },
+      };
+      const onAbort = (): void => {
+        this.#sleepers = this.#sleepers.filter((s) => s !== sleeper);
+        reject(abortReason(signal!));
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.#sleepers.push(sleeper);
+    });
+  }
+
+  /** Number of pending sleeps, so tests can wait until a loop is parked. */
+  get pendingSleeps(): number {
+    return this.#sleepers.length;
+  }
+
+  /**
+   * Moves time forward by `ms`, waking due sleepers one deadline at a time and letting the
+   * microtasks they start run before the next one wakes.
+   */
+  async advance(ms: number): Promise<void> {
+    const target = this.#now + ms;
+    for (;;) {
+      await flushMicrotasks();
+      const due = this.#sleepers
+        .filter((s) => s.until <= target)
+        .sort((a, b) => a.until - b.until)[0];
+      if (due === undefined) break;
+      this.#now = Math.max(this.#now, due.until);
+      this.#sleepers = this.#sleepers.filter((s) => s !== due);
+      due.resolve();
+    }
+    this.#now = target;
+    await flushMicrotasks();
+  }
+
+  /** Sets the time without waking anyone (for tests that only need `now()` to move). */
+  set(epochMs: number): void {
+    this.#now = epochMs;
+  }
+}
+
+async function flushMicrotasks(): Promise<void> {
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+  await new Promise<void>((r) => setTimeout(r, 0));
+}
+
+/**
+ * Formats epoch ms as the queue's stored timestamp: UTC `YYYY-MM-DD HH:MM:SS.SSS`. This sorts
+ * as text and compares correctly with SQLite's `datetime('now')` (`YYYY-MM-DD HH:MM:SS`).
+ */
+export function toSqlTime(epochMs: number): string {
+  const iso = new Date(epochMs).toISOString(); // 2026-01-01T00:00:00.000Z
+  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
+}
+
+/** Parses a stored timestamp (ours, or SQLite's second-precision form) back to epoch ms. */
+export function fromSqlTime(text: string): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?/.exec(text);
+  if (m === null) return Number.NaN;
+  const ms = m[7] === undefined ? 0 : Number(m[7].padEnd(3, "0"));
+  return Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!, ms);
+}

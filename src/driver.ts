@@ -1,0 +1,71 @@
+/**
+ * The one interface the queue core speaks to. Adapters in `adapters/` implement it over a
+ * concrete SQLite (later Postgres) library; nothing under `src/` knows which one.
+ *
+ * Every method is async, and there is deliberately no `transaction(fn)` that stays open across
+ * `await`: each atomic step of the queue is one statement or one {@link Driver.batch}, so a sync
+ * engine can run a batch inside one native transaction and an async engine under one lock.
+ *
+ * @module
+ */
+
+/** A value that crosses the driver boundary. No boolean and no Date: SQLite has neither. */
+export type SqlValue = string | number | bigint | Uint8Array | null;
+
+/** One SQL statement with positional (`?`) parameters. */
+export interface Statement {
+  readonly sql: string;
+  readonly params: readonly SqlValue[];
+}
+
+/** What running one statement gave back. */
+export interface ExecResult {
+  /** Rows of a SELECT or of a statement with RETURNING; otherwise empty. */
+  readonly rows: readonly Readonly<Record<string, SqlValue>>[];
+  /** Rows inserted, updated or deleted (for a DML statement with RETURNING, the rows returned). */
+  readonly changes: number;
+  /** Rowid of the last insert when the engine reports it for this statement. */
+  readonly lastInsertRowid?: number | bigint | undefined;
+}
+
+/** Per-call options. */
+export interface CallOptions {
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** Anything that can run one statement: a {@link Driver}, or an open transaction's handle. */
+export interface Executor {
+  /** Runs one statement. Rejects with a {@link QueueDatabaseError} subclass, never a raw error. */
+  execute(stmt: Statement, options?: CallOptions): Promise<ExecResult>;
+}
+
+/** What a driver can do; the core branches on these flags, never on driver names. */
+export interface DriverCapabilities {
+  /** Calls may overlap (a pool). If false, the adapter serialises calls itself where needed. */
+  readonly concurrentCalls: boolean;
+  /** The claim subquery may use `FOR UPDATE SKIP LOCKED` (Postgres). */
+  readonly skipLocked: boolean;
+  /** Other connections or processes can open the same database (a file, OPFS, a server). */
+  readonly sharedStorage: boolean;
+}
+
+/** A database connection as the queue core sees it. */
+export interface Driver extends Executor {
+  /** Short adapter name for messages and benchmarks: `"better-sqlite3"`, `"node-sqlite"`, … */
+  readonly name: string;
+  /** SQL dialect; selects the statement builders in `src/sql/`. */
+  readonly dialect: "sqlite" | "postgres";
+  readonly capabilities: DriverCapabilities;
+  /**
+   * Runs the statements in order, all or nothing, with no other call on this driver in between.
+   * Results come back in input order. On SQLite this is `BEGIN IMMEDIATE … COMMIT`.
+   */
+  batch(stmts: readonly Statement[], options?: CallOptions): Promise<readonly ExecResult[]>;
+  /** Closes the connection. Idempotent; calls after it reject with a closed error. */
+  close(): Promise<void>;
+}
+
+/** Builds a {@link Statement}; a tiny helper so call sites read like SQL. */
+export function sql(text: string, ...params: SqlValue[]): Statement {
+  return { sql: text, params };
+}

@@ -1,0 +1,134 @@
+/**
+ * The SQLite schema as numbered migrations, compiled in as strings so the browser and Deno need
+ * no file access. A migration is never edited once released; `PRAGMA user_version` records the
+ * last one applied.
+ *
+ * Migration 1 is the seeds' schema (tables, indexes and `v_*` views under the seeds' names), with
+ * `IF NOT EXISTS` everywhere so a file made by the Python PrismQ queue (user_version 0) is adopted
+ * as it is. Migration 2 adds what this library needs on top: the fencing token and the indexes
+ * the FIFO/LIFO claims and lease reclaim walk.
+ *
+ * @module
+ */
+
+/** Default for columns that the seeds' own SQL leaves out of INSERTs: now, UTC, millisecond text. */
+const NOW_MS = "(strftime('%Y-%m-%d %H:%M:%f', 'now'))";
+
+/** One migration: its number and the statements that take the schema from `version - 1` to it. */
+export interface Migration {
+  readonly version: number;
+  readonly statements: readonly string[];
+}
+
+/** All migrations in order. */
+export const SQLITE_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    statements: [
+      `CREATE TABLE IF NOT EXISTS task_queue (
+        id                     INTEGER PRIMARY KEY AUTOINCREMENT,
+        type                   TEXT NOT NULL,
+        priority               INTEGER NOT NULL DEFAULT 100,
+        payload                TEXT NOT NULL DEFAULT '{}',
+        compatibility          TEXT NOT NULL DEFAULT '{}',
+        status                 TEXT NOT NULL DEFAULT 'queued',
+        attempts               INTEGER NOT NULL DEFAULT 0,
+        max_attempts           INTEGER NOT NULL DEFAULT 5,
+        run_after_utc          DATETIME NOT NULL DEFAULT ${NOW_MS},
+        lease_until_utc        DATETIME,
+        reserved_at_utc        DATETIME,
+        processing_started_utc DATETIME,
+        finished_at_utc        DATETIME,
+        locked_by              TEXT,
+        error_message          TEXT,
+        idempotency_key        TEXT,
+        created_at_utc         DATETIME NOT NULL DEFAULT ${NOW_MS},
+        updated_at_utc         DATETIME NOT NULL DEFAULT ${NOW_MS},
+        region                 TEXT GENERATED ALWAYS AS (json_extract(compatibility, '$.region')) VIRTUAL,
+        format                 TEXT GENERATED ALWAYS AS (json_extract(payload, '$.format')) VIRTUAL
+      )`,
+      `CREATE TABLE IF NOT EXISTS workers (
+        worker_id     TEXT PRIMARY KEY,
+        capabilities  TEXT NOT NULL DEFAULT '{}',
+        heartbeat_utc DATETIME NOT NULL DEFAULT ${NOW_MS}
+      )`,
+      `CREATE TABLE IF NOT EXISTS task_logs (
+        log_id  INTEGER PRIMARY KEY AUTOINCREMENT,
+        task_id INTEGER NOT NULL REFERENCES task_queue(id),
+        at_utc  DATETIME NOT NULL DEFAULT ${NOW_MS},
+        level   TEXT NOT NULL,
+        message TEXT,
+        details TEXT
+      )`,
+      `CREATE INDEX IF NOT EXISTS ix_task_status_prio_time ON task_queue (status, priority, run_after_utc, id)`,
+      `CREATE INDEX IF NOT EXISTS ix_task_type_status ON task_queue (type, status)`,
+      `CREATE INDEX IF NOT EXISTS ix_task_region ON task_queue (region)`,
+      `CREATE INDEX IF NOT EXISTS ix_task_format ON task_queue (format)`,
+      `CREATE UNIQUE INDEX IF NOT EXISTS uq_task_idempotency ON task_queue (idempotency_key) WHERE idempotency_key IS NOT NULL`,
+      `CREATE INDEX IF NOT EXISTS ix_logs_task ON task_logs (task_id, at_utc)`,
+      `CREATE VIEW IF NOT EXISTS v_queue_status_summary AS
+        SELECT status,
+               COUNT(*) AS task_count,
+               ROUND(AVG(attempts), 2) AS avg_attempts,
+               MIN(created_at_utc) AS oldest_task,
+               MAX(created_at_utc) AS newest_task
+        FROM task_queue GROUP BY status`,
+      `CREATE VIEW IF NOT EXISTS v_queue_type_summary AS
+        SELECT type, status,
+               COUNT(*) AS task_count,
+               ROUND(AVG(priority), 2) AS avg_priority
+        FROM task_queue GROUP BY type, status`,
+      `CREATE VIEW IF NOT EXISTS v_worker_status AS
+        SELECT w.worker_id, w.capabilities, w.heartbeat_utc,
+               COUNT(t.id) AS active_tasks,
+               ROUND((JULIANDAY('now') - JULIANDAY(w.heartbeat_utc)) * 86400) AS seconds_since_heartbeat
+        FROM workers w
+        LEFT JOIN task_queue t ON t.locked_by = w.worker_id AND t.status = 'processing'
+        GROUP BY w.worker_id, w.capabilities, w.heartbeat_utc`,
+      `CREATE VIEW IF NOT EXISTS v_task_performance AS
+        SELECT type, status,
+               COUNT(*) AS task_count,
+               ROUND(AVG(JULIANDAY(finished_at_utc) - JULIANDAY(processing_started_utc)) * 86400, 2) AS avg_processing_seconds,
+               ROUND(AVG(attempts), 2) AS avg_attempts
+        FROM task_queue WHERE finished_at_utc IS NOT NULL GROUP BY type, status`,
+      `CREATE VIEW IF NOT EXISTS v_recent_failures AS
+        SELECT id, type, status, attempts, error_message, finished_at_utc
+        FROM task_queue WHERE status IN ('failed', 'dead_letter')
+        ORDER BY finished_at_utc DESC LIMIT 100`,
+    ],
+  },
+  {
+    version: 2,
+    statements: [
+      // The fencing token: bumped by every claim and required by renew/complete/fail, so a worker
+      // whose lease was taken over cannot write the task any more.
+      `ALTER TABLE task_queue ADD COLUMN lease_token INTEGER NOT NULL DEFAULT 0`,
+      // FIFO/LIFO walk (status, run_after_utc, id) in order and stop at the first eligible row.
+      `CREATE INDEX IF NOT EXISTS ix_task_status_time ON task_queue (status, run_after_utc, id)`,
+      // Lease reclaim looks only at processing rows whose lease has run out.
+      `CREATE INDEX IF NOT EXISTS ix_task_status_lease ON task_queue (status, lease_until_utc)`,
+    ],
+  },
+];
+
+/** The schema version this library writes and understands. */
+export const SQLITE_SCHEMA_VERSION: number = SQLITE_MIGRATIONS[SQLITE_MIGRATIONS.length - 1]!.version;
+
+/** Oldest SQLite the queue SQL runs on: `UPDATE … RETURNING` arrived in 3.35.0. */
+export const MIN_SQLITE_VERSION = "3.35.0";
+
+/**
+ * PRAGMAs applied to file databases, as seed 002 lists them (Windows-SSD tuned). `page_size`
+ * takes effect only on a new file, so it is applied before `journal_mode`.
+ */
+export const DEFAULT_PRAGMAS: Readonly<Record<string, string | number>> = Object.freeze({
+  page_size: 4096,
+  journal_mode: "WAL",
+  synchronous: "NORMAL",
+  busy_timeout: 5000,
+  wal_autocheckpoint: 1000,
+  foreign_keys: "ON",
+  temp_store: "MEMORY",
+  mmap_size: 134217728,
+  cache_size: -20000,
+});

@@ -1,0 +1,249 @@
+/**
+ * The queue's SQLite statements, one builder per operation. Time always arrives as a parameter
+ * (`now`), never from SQLite's clock. Every write that a lease holder makes is fenced by
+ * `id`, `lease_token`, `status = 'processing'` and an unexpired lease, so a stale holder's write
+ * changes zero rows.
+ *
+ * @module
+ */
+import type { SqlValue, Statement } from "../driver.ts";
+import type { ClaimStrategy } from "../strategies.ts";
+
+const ORDER: Record<Exclude<ClaimStrategy, "WEIGHTED_RANDOM">, string> = {
+  FIFO: "run_after_utc ASC, id ASC",
+  LIFO: "run_after_utc DESC, id DESC",
+  PRIORITY: "priority ASC, run_after_utc ASC, id ASC",
+};
+
+/** Values for a new row. */
+export interface InsertTask {
+  readonly type: string;
+  readonly priority: number;
+  readonly payload: string;
+  readonly compatibility: string;
+  readonly maxAttempts: number;
+  readonly runAfter: string;
+  readonly idempotencyKey: string | null;
+  readonly now: string;
+}
+
+/** INSERT one task; with an idempotency key, a duplicate inserts nothing and returns no row. */
+export function insertTask(t: InsertTask): Statement {
+  return {
+    sql:
+      `INSERT INTO task_queue (type, priority, payload, compatibility, status, attempts, max_attempts,` +
+      ` run_after_utc, idempotency_key, created_at_utc, updated_at_utc)` +
+      ` VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?, ?)` +
+      ` ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id`,
+    params: [t.type, t.priority, t.payload, t.compatibility, t.maxAttempts, t.runAfter, t.idempotencyKey, t.now, t.now],
+  };
+}
+
+/** The id of the task holding an idempotency key. */
+export function selectIdByIdempotencyKey(key: string): Statement {
+  return { sql: `SELECT id FROM task_queue WHERE idempotency_key = ?`, params: [key] };
+}
+
+/** Filters shared by every claim: runnable, a handled type, requirements met. */
+function eligible(types: readonly string[], capabilities: string): { where: string; params: SqlValue[] } {
+  const typeFilter = types.length > 0 ? ` AND type IN (${types.map(() => "?").join(", ")})` : "";
+  // Every key of the task's compatibility must equal the worker's capability of that key.
+  // CASE keeps json_each away from a hand-written, invalid JSON value (such a task is skipped).
+  const compat =
+    ` AND (compatibility = '{}' OR CASE WHEN json_valid(compatibility) THEN NOT EXISTS (` +
+    `SELECT 1 FROM json_each(task_queue.compatibility) AS c` +
+    ` WHERE c.value IS NOT json_extract(?, '$."' || c.key || '"')) ELSE 0 END)`;
+  return {
+    where: `status = 'queued' AND run_after_utc <= ?${typeFilter}${compat}`,
+    params: [...types, capabilities],
+  };
+}
+
+/** Parameters of a claim. */
+export interface ClaimParams {
+  readonly workerId: string;
+  readonly now: string;
+  readonly leaseUntil: string;
+  readonly types: readonly string[];
+  /** JSON object of the worker's capabilities. */
+  readonly capabilities: string;
+}
+
+const CLAIM_SET =
+  `SET status = 'processing', locked_by = ?, lease_token = lease_token + 1, lease_until_utc = ?,` +
+  ` reserved_at_utc = ?, processing_started_utc = ?, updated_at_utc = ?, attempts = attempts + 1`;
+
+/**
+ * Claims up to `limit` tasks in one statement: the subquery picks them in the strategy's order
+ * and the UPDATE leases them. SQLite runs the whole statement under one write lock, so two
+ * workers can never claim the same row.
+ */
+export function claimOrdered(strategy: Exclude<ClaimStrategy, "WEIGHTED_RANDOM">, p: ClaimParams, limit: number): Statement {
+  const e = eligible(p.types, p.capabilities);
+  return {
+    sql:
+      `UPDATE task_queue ${CLAIM_SET} WHERE status = 'queued' AND id IN (` +
+      `SELECT id FROM task_queue WHERE ${e.where} ORDER BY ${ORDER[strategy]} LIMIT ?) RETURNING *`,
+    params: [p.workerId, p.leaseUntil, p.now, p.now, p.now, p.now, ...e.params, limit],
+  };
+}
+
+/**
+ * Claims one task drawn with probability proportional to `1 / max(priority, 1)`: a running sum
+ * of weights in `(priority, run_after_utc, id)` order, and the first row whose running sum
+ * exceeds `u × total`. If rounding leaves no such row (u very near 1), the last row is taken.
+ */
+export function claimWeightedRandom(p: ClaimParams, u: number): Statement {
+  const e = eligible(p.types, p.capabilities);
+  return {
+    sql:
+      `UPDATE task_queue ${CLAIM_SET} WHERE status = 'queued' AND id = (` +
+      `SELECT id FROM (SELECT id,` +
+      ` SUM(1.0 / max(priority, 1)) OVER (ORDER BY priority, run_after_utc, id ROWS UNBOUNDED PRECEDING) AS cum,` +
+      ` SUM(1.0 / max(priority, 1)) OVER () AS total` +
+      ` FROM task_queue WHERE ${e.where})` +
+      ` ORDER BY CASE WHEN cum > ? * total THEN 0 ELSE 1 END, CASE WHEN cum > ? * total THEN cum ELSE -cum END` +
+      ` LIMIT 1) RETURNING *`,
+    params: [p.workerId, p.leaseUntil, p.now, p.now, p.now, p.now, ...e.params, u, u],
+  };
+}
+
+/**
+ * Lease reclaim, run in the same batch before every claim: a task whose lease ran out with
+ * attempts spent ends `failed`; any other expired task goes back to `queued` (its run_after is
+ * unchanged, so it is next in line). This is the crash-recovery path.
+ */
+export function reclaimExpired(now: string): Statement[] {
+  return [
+    {
+      sql:
+        `UPDATE task_queue SET status = 'failed', finished_at_utc = ?, updated_at_utc = ?, lease_until_utc = NULL,` +
+        ` error_message = 'lease expired (held by ' || COALESCE(locked_by, '?') || ') and no attempts left'` +
+        ` WHERE status = 'processing' AND lease_until_utc <= ? AND attempts >= max_attempts`,
+      params: [now, now, now],
+    },
+    {
+      sql:
+        `UPDATE task_queue SET status = 'queued', updated_at_utc = ?, lease_until_utc = NULL, locked_by = NULL,` +
+        ` error_message = 'lease expired (held by ' || COALESCE(locked_by, '?') || ')'` +
+        ` WHERE status = 'processing' AND lease_until_utc <= ?`,
+      params: [now, now],
+    },
+  ];
+}
+
+/** The fence every lease holder's write carries. */
+export interface Fence {
+  readonly id: number;
+  readonly leaseToken: number;
+  readonly now: string;
+}
+const FENCE = `WHERE id = ? AND lease_token = ? AND status = 'processing' AND lease_until_utc > ?`;
+const fenceParams = (f: Fence): SqlValue[] => [f.id, f.leaseToken, f.now];
+
+/** Extends a held lease. */
+export function renewLease(f: Fence, leaseUntil: string): Statement {
+  return {
+    sql: `UPDATE task_queue SET lease_until_utc = ?, updated_at_utc = ? ${FENCE}`,
+    params: [leaseUntil, f.now, ...fenceParams(f)],
+  };
+}
+
+/** Marks a held task completed. */
+export function completeTask(f: Fence): Statement {
+  return {
+    sql:
+      `UPDATE task_queue SET status = 'completed', finished_at_utc = ?, updated_at_utc = ?, lease_until_utc = NULL,` +
+      ` error_message = NULL ${FENCE}`,
+    params: [f.now, f.now, ...fenceParams(f)],
+  };
+}
+
+/** Puts a held task back in the queue after a failure, runnable again at `runAfter`. */
+export function retryTask(f: Fence, runAfter: string, error: string): Statement {
+  return {
+    sql:
+      `UPDATE task_queue SET status = 'queued', run_after_utc = ?, error_message = ?, updated_at_utc = ?,` +
+      ` locked_by = NULL, lease_until_utc = NULL ${FENCE}`,
+    params: [runAfter, error, f.now, ...fenceParams(f)],
+  };
+}
+
+/** Ends a held task as `failed` or `dead_letter`, keeping the error. */
+export function finishFailed(f: Fence, status: "failed" | "dead_letter", error: string): Statement {
+  return {
+    sql:
+      `UPDATE task_queue SET status = ?, error_message = ?, finished_at_utc = ?, updated_at_utc = ?,` +
+      ` lease_until_utc = NULL ${FENCE}`,
+    params: [status, error, f.now, f.now, ...fenceParams(f)],
+  };
+}
+
+/** Cancels a queued or processing task; a running handler learns of it at its next renewal. */
+export function cancelTask(id: number, now: string): Statement {
+  return {
+    sql:
+      `UPDATE task_queue SET status = 'cancelled', finished_at_utc = ?, updated_at_utc = ?, lease_until_utc = NULL` +
+      ` WHERE id = ? AND status IN ('queued', 'processing')`,
+    params: [now, now, id],
+  };
+}
+
+/** Puts a failed or dead-lettered task back in the queue with a fresh attempt budget. */
+export function requeueTask(id: number, now: string): Statement {
+  return {
+    sql:
+      `UPDATE task_queue SET status = 'queued', attempts = 0, run_after_utc = ?, updated_at_utc = ?,` +
+      ` locked_by = NULL, lease_until_utc = NULL, finished_at_utc = NULL, error_message = NULL` +
+      ` WHERE id = ? AND status IN ('failed', 'dead_letter')`,
+    params: [now, now, id],
+  };
+}
+
+/** One task by id. */
+export function selectTask(id: number): Statement {
+  return { sql: `SELECT * FROM task_queue WHERE id = ?`, params: [id] };
+}
+
+/** Filters for listing tasks. */
+export interface ListFilter {
+  readonly statuses: readonly string[];
+  readonly type: string | null;
+  readonly limit: number;
+  readonly offset: number;
+  readonly descending: boolean;
+}
+
+/** A page of tasks, by id. */
+export function listTasks(f: ListFilter): Statement {
+  const where: string[] = [];
+  const params: SqlValue[] = [];
+  if (f.statuses.length > 0) {
+    where.push(`status IN (${f.statuses.map(() => "?").join(", ")})`);
+    params.push(...f.statuses);
+  }
+  if (f.type !== null) {
+    where.push("type = ?");
+    params.push(f.type);
+  }
+  const w = where.length > 0 ? ` WHERE ${where.join(" AND ")}` : "";
+  return {
+    sql: `SELECT * FROM task_queue${w} ORDER BY id ${f.descending ? "DESC" : "ASC"} LIMIT ? OFFSET ?`,
+    params: [...params, f.limit, f.offset],
+  };
+}
+
+/** Task counts by status. */
+export function countByStatus(): Statement {
+  return { sql: `SELECT status, COUNT(*) AS n FROM task_queue GROUP BY status`, params: [] };
+}
+
+/** Number of queued or processing tasks. */
+export function countActive(): Statement {
+  return { sql: `SELECT COUNT(*) AS n FROM task_queue WHERE status IN ('queued', 'processing')`, params: [] };
+}
+
+/** Ids of queued or processing tasks. */
+export function selectActiveIds(): Statement {
+  return { sql: `SELECT id FROM task_queue WHERE status IN ('queued', 'processing') ORDER BY id`, params: [] };
+}

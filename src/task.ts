@@ -1,0 +1,110 @@
+/**
+ * The task model: statuses, the typed view of a `task_queue` row, and the row mapper.
+ *
+ * @module
+ */
+import { fromSqlTime } from "./clock.ts";
+import type { SqlValue } from "./driver.ts";
+
+/**
+ * Every status a task can have. `queued` → `processing` → `completed`, or back to `queued` for a
+ * retry, or on to `failed` (attempts spent), `dead_letter` (a non-retryable error) or
+ * `cancelled`.
+ */
+export const TASK_STATUSES = [
+  "queued",
+  "processing",
+  "completed",
+  "failed",
+  "cancelled",
+  "dead_letter",
+] as const;
+/** One of {@link TASK_STATUSES}. */
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+/** Statuses a task never leaves on its own. */
+export const TERMINAL_STATUSES: readonly TaskStatus[] = ["completed", "failed", "cancelled", "dead_letter"];
+
+/** A JSON object of scalar requirements or capabilities, e.g. `{ region: "eu", gpu: true }`. */
+export type Capabilities = Readonly<Record<string, string | number | boolean | null>>;
+
+/** A task as stored in `task_queue`, with times as epoch ms and JSON columns parsed. */
+export interface Task<P = unknown> {
+  readonly id: number;
+  readonly type: string;
+  /** Lower runs first; the seeds' default is 100. */
+  readonly priority: number;
+  readonly payload: P;
+  /** Requirements a worker's capabilities must meet to claim the task. */
+  readonly compatibility: Readonly<Record<string, unknown>>;
+  readonly status: TaskStatus;
+  /** Claims so far (each claim counts one attempt, including one whose lease ran out). */
+  readonly attempts: number;
+  readonly maxAttempts: number;
+  /** Not claimable before this time. */
+  readonly runAfter: number;
+  readonly leaseUntil: number | null;
+  readonly reservedAt: number | null;
+  readonly processingStartedAt: number | null;
+  readonly finishedAt: number | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  /** Worker that holds (or last held) the lease. */
+  readonly lockedBy: string | null;
+  /** Fencing token: bumped on every claim. */
+  readonly leaseToken: number;
+  readonly errorMessage: string | null;
+  readonly idempotencyKey: string | null;
+  /** Generated from `compatibility.region`. */
+  readonly region: string | null;
+  /** Generated from `payload.format`. */
+  readonly format: string | null;
+}
+
+function num(v: SqlValue | undefined): number {
+  return typeof v === "bigint" ? Number(v) : typeof v === "number" ? v : Number(v ?? 0);
+}
+function str(v: SqlValue | undefined): string | null {
+  return v === null || v === undefined ? null : String(v);
+}
+function time(v: SqlValue | undefined): number | null {
+  return v === null || v === undefined ? null : fromSqlTime(String(v));
+}
+function json(v: SqlValue | undefined): unknown {
+  if (v === null || v === undefined) return null;
+  const text = String(v);
+  try {
+    return JSON.parse(text);
+  } catch {
+    // A row written by hand with a non-JSON payload is returned as its text, not refused.
+    return text;
+  }
+}
+
+/** Maps a `SELECT *` / `RETURNING *` row of `task_queue` to a {@link Task}. */
+export function rowToTask<P = unknown>(row: Readonly<Record<string, SqlValue>>): Task<P> {
+  const compat = json(row["compatibility"]);
+  return Object.freeze({
+    id: num(row["id"]),
+    type: String(row["type"]),
+    priority: num(row["priority"]),
+    payload: json(row["payload"]) as P,
+    compatibility: (typeof compat === "object" && compat !== null ? compat : {}) as Record<string, unknown>,
+    status: String(row["status"]) as TaskStatus,
+    attempts: num(row["attempts"]),
+    maxAttempts: num(row["max_attempts"]),
+    runAfter: time(row["run_after_utc"]) ?? 0,
+    leaseUntil: time(row["lease_until_utc"]),
+    reservedAt: time(row["reserved_at_utc"]),
+    processingStartedAt: time(row["processing_started_utc"]),
+    finishedAt: time(row["finished_at_utc"]),
+    createdAt: time(row["created_at_utc"]) ?? 0,
+    updatedAt: time(row["updated_at_utc"]) ?? 0,
+    lockedBy: str(row["locked_by"]),
+    leaseToken: num(row["lease_token"]),
+    errorMessage: str(row["error_message"]),
+    idempotencyKey: str(row["idempotency_key"]),
+    region: str(row["region"]),
+    format: str(row["format"]),
+  });
+}

@@ -1,0 +1,451 @@
+/**
+ * `QueueWorker`: claims tasks under a lease, runs their handlers, renews the lease while they
+ * run, and records the outcome (completed, retried with backoff, failed, dead-lettered).
+ *
+ * @module
+ */
+import { type Backoff, backoffMs, DEFAULT_BACKOFF } from "./backoff.ts";
+import { toSqlTime } from "./clock.ts";
+import type { QueueDatabase } from "./database.ts";
+import type { Statement } from "./driver.ts";
+import {
+  isQueueError,
+  LeaseLostError,
+  NonRetryableError,
+  QueueValidationError,
+  TaskCancelledError,
+} from "./errors.ts";
+import { parseOptions, WorkerOptionsSchema, type BackoffOptions } from "./options.ts";
+import * as q from "./sql/sqlite.ts";
+import type { ClaimStrategy } from "./strategies.ts";
+import { type Capabilities, rowToTask, type Task } from "./task.ts";
+
+/** What a handler receives besides the payload. */
+export interface TaskContext<P = unknown> {
+  /** The task as claimed (its `attempts` already counts this run). */
+  readonly task: Task<P>;
+  /**
+   * Aborted when the task is cancelled (reason {@link TaskCancelledError}) or the lease is lost
+   * (reason {@link LeaseLostError}); the handler should stop, as its result will be refused.
+   */
+  readonly signal: AbortSignal;
+  readonly workerId: string;
+}
+
+/** Runs one task. Resolving completes it; throwing retries it or fails it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type TaskHandler<P = any> = (payload: P, context: TaskContext<P>) => unknown;
+
+/** An error class that should dead-letter a task instead of retrying it. */
+export type ErrorClass = abstract new (...args: never[]) => Error;
+
+/** What a worker reports as it goes (for progress output and application logs). */
+export type WorkerEvent =
+  | { readonly type: "claimed"; readonly task: Task }
+  | { readonly type: "completed"; readonly task: Task; readonly durationMs: number }
+  | { readonly type: "retried"; readonly task: Task; readonly error: unknown; readonly runAfter: number }
+  | { readonly type: "failed"; readonly task: Task; readonly error: unknown }
+  | { readonly type: "dead_letter"; readonly task: Task; readonly error: unknown }
+  | { readonly type: "lease_lost"; readonly task: Task; readonly cancelled: boolean }
+  | { readonly type: "error"; readonly error: unknown; readonly phase: string; readonly taskId?: number };
+
+/** Options of {@link QueueWorker}. */
+export interface QueueWorkerOptions {
+  /** Written to `locked_by`. @default "worker-" + 8 random hex digits */
+  readonly workerId?: string;
+  /** Claim order, see {@link ClaimStrategy}. @default "PRIORITY" */
+  readonly strategy?: ClaimStrategy;
+  /** Handlers running at once. @default 1 */
+  readonly concurrency?: number;
+  /** Most tasks one claim statement takes (never more than the free slots). @default concurrency */
+  readonly batchSize?: number;
+  /** Lease length; a task whose lease runs out is claimable again. @default 30000 */
+  readonly leaseMs?: number;
+  /** Lease renewal period while a handler runs; also how soon a cancel reaches it. @default leaseMs / 3 */
+  readonly renewIntervalMs?: number;
+  /** Wait after a claim found nothing. @default 1000 */
+  readonly pollIntervalMs?: number;
+  /** Matched against each task's `compatibility`. @default {} */
+  readonly capabilities?: Capabilities;
+  /** Retry delays. @default {@link DEFAULT_BACKOFF} */
+  readonly backoff?: BackoffOptions;
+  /** Handlers by task type (more can be added with {@link QueueWorker.register}). */
+  readonly handlers?: Readonly<Record<string, TaskHandler>>;
+  /** Errors of these classes (and {@link NonRetryableError}) dead-letter the task at once. */
+  readonly nonRetryableErrors?: readonly ErrorClass[];
+  /** Random source in [0, 1) for WEIGHTED_RANDOM and backoff jitter. @default Math.random */
+  readonly random?: () => number;
+  /** Called for every event; must not throw. */
+  readonly onEvent?: (event: WorkerEvent) => void;
+}
+
+/** Counts since the worker was made. */
+export interface WorkerStats {
+  readonly claimed: number;
+  readonly completed: number;
+  readonly retried: number;
+  readonly failed: number;
+  readonly deadLettered: number;
+  readonly leaseLost: number;
+  readonly errors: number;
+}
+
+const MAX_ERROR_TEXT = 8000;
+
+function errorText(err: unknown): string {
+  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return text.length > MAX_ERROR_TEXT ? `${text.slice(0, MAX_ERROR_TEXT)}…` : text;
+}
+
+function compareFor(strategy: ClaimStrategy): (a: Task, b: Task) => number {
+  switch (strategy) {
+    case "FIFO":
+      return (a, b) => a.runAfter - b.runAfter || a.id - b.id;
+    case "LIFO":
+      return (a, b) => b.runAfter - a.runAfter || b.id - a.id;
+    default:
+      return (a, b) => a.priority - b.priority || a.runAfter - b.runAfter || a.id - b.id;
+  }
+}
+
+/**
+ * Runs handlers for claimed tasks.
+ *
+ * @example
+ * ```ts
+ * const worker = new QueueWorker(db, { concurrency: 4, strategy: "PRIORITY" });
+ * worker.register("video_processing", async (payload, { signal }) => { await render(payload, signal); });
+ * worker.start();
+ * // … later
+ * await worker.stop(); // claims nothing new, waits for running handlers
+ * ```
+ */
+export class QueueWorker {
+  readonly #db: QueueDatabase;
+  readonly #handlers = new Map<string, TaskHandler>();
+  readonly #id: string;
+  readonly #strategy: ClaimStrategy;
+  readonly #concurrency: number;
+  readonly #batchSize: number;
+  readonly #leaseMs: number;
+  readonly #renewMs: number;
+  readonly #pollMs: number;
+  readonly #capabilities: string;
+  readonly #backoff: Backoff;
+  readonly #nonRetryable: readonly ErrorClass[];
+  readonly #random: () => number;
+  readonly #onEvent: (event: WorkerEvent) => void;
+  readonly #inFlight = new Set<Promise<void>>();
+  #loop: Promise<void> | null = null;
+  #stop = new AbortController();
+  #wake: (() => void) | null = null;
+  #stats = { claimed: 0, completed: 0, retried: 0, failed: 0, deadLettered: 0, leaseLost: 0, errors: 0 };
+
+  /** A worker on an open {@link QueueDatabase}; nothing runs until {@link start} or {@link processOnce}. */
+  constructor(db: QueueDatabase, options: QueueWorkerOptions = {}) {
+    const { handlers, nonRetryableErrors, random, onEvent, ...rest } = options;
+    const o = parseOptions(WorkerOptionsSchema, rest, "QueueWorker options");
+    this.#db = db;
+    this.#id = o.workerId ?? `worker-${globalThis.crypto.randomUUID().slice(0, 8)}`;
+    this.#strategy = o.strategy ?? "PRIORITY";
+    this.#concurrency = o.concurrency ?? 1;
+    this.#batchSize = o.batchSize ?? this.#concurrency;
+    this.#leaseMs = o.leaseMs ?? 30_000;
+    this.#renewMs = o.renewIntervalMs ?? Math.max(1, Math.floor(this.#leaseMs / 3));
+    if (this.#renewMs >= this.#leaseMs) {
+      throw new QueueValidationError("invalid QueueWorker options", [
+        `renewIntervalMs: must be shorter than leaseMs (${this.#leaseMs})`,
+      ]);
+    }
+    this.#pollMs = o.pollIntervalMs ?? 1000;
+    this.#capabilities = JSON.stringify(o.capabilities ?? {});
+    this.#backoff = { ...DEFAULT_BACKOFF, ...o.backoff };
+    if (this.#backoff.maxMs < this.#backoff.baseMs) {
+      throw new QueueValidationError("invalid QueueWorker options", ["backoff.maxMs: must be >= backoff.baseMs"]);
+    }
+    this.#nonRetryable = nonRetryableErrors ?? [];
+    this.#random = random ?? Math.random;
+    this.#onEvent = onEvent ?? (() => {});
+    for (const [type, handler] of Object.entries(handlers ?? {})) this.register(type, handler);
+  }
+
+  /** This worker's id, as written to `locked_by`. */
+  get workerId(): string {
+    return this.#id;
+  }
+
+  /** True between {@link start} and the end of {@link stop}. */
+  get running(): boolean {
+    return this.#loop !== null;
+  }
+
+  /** Handlers running right now. */
+  get inFlightCount(): number {
+    return this.#inFlight.size;
+  }
+
+  /** Counts since the worker was made. */
+  get stats(): WorkerStats {
+    return { ...this.#stats };
+  }
+
+  /** Adds (or replaces) the handler for a task type. Only registered types are claimed. */
+  register<P = unknown>(type: string, handler: TaskHandler<P>): this {
+    if (typeof type !== "string" || type.length === 0) throw new QueueValidationError("task type must be a non-empty string");
+    if (typeof handler !== "function") throw new QueueValidationError(`handler for "${type}" must be a function`);
+    this.#handlers.set(type, handler as TaskHandler);
+    return this;
+  }
+
+  /**
+   * Claims up to `limit` tasks in one all-or-nothing batch: first expired leases are reclaimed
+   * (requeued, or failed if their attempts are spent), then one claim statement leases the tasks
+   * that come first in the strategy's order. Only registered types are claimed (any type if none
+   * is registered). Returned in the strategy's order.
+   */
+  async claimTasks(limit = 1): Promise<Task[]> {
+    if (!Number.isInteger(limit) || limit < 1) throw new QueueValidationError(`claim limit must be an integer >= 1`);
+    const now = this.#db.clock.now();
+    const nowText = toSqlTime(now);
+    const params: q.ClaimParams = {
+      workerId: this.#id,
+      now: nowText,
+      leaseUntil: toSqlTime(now + this.#leaseMs),
+      types: [...this.#handlers.keys()],
+      capabilities: this.#capabilities,
+    };
+    const stmts: Statement[] = q.reclaimExpired(nowText);
+    if (this.#strategy === "WEIGHTED_RANDOM") {
+      for (let i = 0; i < limit; i++) stmts.push(q.claimWeightedRandom(params, this.#random()));
+    } else {
+      stmts.push(q.claimOrdered(this.#strategy, params, limit));
+    }
+    const results = await this.#db.batch(stmts);
+    const tasks = results.slice(2).flatMap((r) => r.rows.map((row) => rowToTask(row)));
+    // RETURNING gives rows in no promised order; weighted draws keep the order they were drawn in.
+    if (this.#strategy !== "WEIGHTED_RANDOM") tasks.sort(compareFor(this.#strategy));
+    this.#stats.claimed += tasks.length;
+    for (const task of tasks) this.#emit({ type: "claimed", task });
+    return tasks;
+  }
+
+  /** Extends the lease on a task this worker holds; returns the new expiry (epoch ms). */
+  async renewLease(task: Task): Promise<number> {
+    const now = this.#db.clock.now();
+    const until = now + this.#leaseMs;
+    const r = await this.#db.run(q.renewLease(this.#fence(task, now), toSqlTime(until)));
+    if (r.changes === 0) throw new LeaseLostError(task.id);
+    return until;
+  }
+
+  /** Marks a held task completed; {@link LeaseLostError} if the lease is no longer held. */
+  async completeTask(task: Task): Promise<void> {
+    const r = await this.#db.run(q.completeTask(this.#fence(task, this.#db.clock.now())));
+    if (r.changes === 0) throw new LeaseLostError(task.id);
+  }
+
+  /**
+   * Records a failed run of a held task: `dead_letter` for a non-retryable error, a retry after
+   * the backoff while attempts remain, else `failed`. Returns the status written;
+   * {@link LeaseLostError} if the lease is no longer held.
+   */
+  async failTask(task: Task, error: unknown): Promise<"queued" | "failed" | "dead_letter"> {
+    const now = this.#db.clock.now();
+    const fence = this.#fence(task, now);
+    const text = errorText(error);
+    let status: "queued" | "failed" | "dead_letter";
+    let stmt: Statement;
+    let runAfter = 0;
+    if (this.#isNonRetryable(error)) {
+      status = "dead_letter";
+      stmt = q.finishFailed(fence, status, text);
+    } else if (task.attempts < task.maxAttempts) {
+      status = "queued";
+      runAfter = now + backoffMs(task.attempts, this.#backoff, this.#random);
+      stmt = q.retryTask(fence, toSqlTime(runAfter), text);
+    } else {
+      status = "failed";
+      stmt = q.finishFailed(fence, status, text);
+    }
+    const r = await this.#db.run(stmt);
+    if (r.changes === 0) throw new LeaseLostError(task.id);
+    if (status === "queued") {
+      this.#stats.retried++;
+      this.#emit({ type: "retried", task, error, runAfter });
+    } else if (status === "failed") {
+      this.#stats.failed++;
+      this.#emit({ type: "failed", task, error });
+    } else {
+      this.#stats.deadLettered++;
+      this.#emit({ type: "dead_letter", task, error });
+    }
+    return status;
+  }
+
+  /**
+   * Claims up to `limit` tasks in one claim, runs their handlers concurrently to the end, and
+   * returns how many it claimed. For scripts and tests that drive the worker step by step.
+   */
+  async processOnce(limit: number = this.#concurrency): Promise<number> {
+    const tasks = await this.claimTasks(limit);
+    await Promise.all(tasks.map((t) => this.#execute(t)));
+    return tasks.length;
+  }
+
+  /** Starts the claim loop in the background. Calling it while running does nothing. */
+  start(): void {
+    if (this.#loop !== null) return;
+    if (this.#handlers.size === 0) throw new QueueValidationError("register at least one handler before start()");
+    this.#stop = new AbortController();
+    this.#loop = this.#run();
+  }
+
+  /**
+   * Graceful stop: claims nothing new, waits for running handlers to finish and record their
+   * outcome, then resolves.
+   */
+  async stop(): Promise<void> {
+    const loop = this.#loop;
+    if (loop === null) return;
+    this.#stop.abort();
+    this.#wake?.();
+    await loop;
+    this.#loop = null;
+  }
+
+  /** Lets `await using worker = …` stop the worker. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  async #run(): Promise<void> {
+    const stop = this.#stop.signal;
+    let errorsInARow = 0;
+    while (!stop.aborted) {
+      const free = this.#concurrency - this.#inFlight.size;
+      if (free <= 0) {
+        await new Promise<void>((resolve) => (this.#wake = resolve));
+        this.#wake = null;
+        continue;
+      }
+      const want = Math.min(free, this.#batchSize);
+      let tasks: Task[];
+      try {
+        tasks = await this.claimTasks(want);
+        errorsInARow = 0;
+      } catch (err) {
+        this.#error(err, "claim");
+        errorsInARow++;
+        // Back off on repeated failures (e.g. a locked or missing file) instead of spinning.
+        await this.#idle(Math.min(30_000, Math.max(this.#pollMs, 50) * 2 ** Math.min(errorsInARow, 10)));
+        continue;
+      }
+      for (const task of tasks) {
+        const p: Promise<void> = this.#execute(task).finally(() => {
+          this.#inFlight.delete(p);
+          this.#wake?.();
+        });
+        this.#inFlight.add(p);
+      }
+      // Fewer than asked means the queue has nothing more runnable right now.
+      if (tasks.length < want) await this.#idle(this.#pollMs);
+    }
+    await Promise.allSettled([...this.#inFlight]);
+  }
+
+  async #idle(ms: number): Promise<void> {
+    try {
+      await this.#db.clock.sleep(ms, this.#stop.signal);
+    } catch {
+      // stop() aborted the wait
+    }
+  }
+
+  async #execute(task: Task): Promise<void> {
+    const handler = this.#handlers.get(task.type);
+    const abort = new AbortController();
+    const stopRenewal = new AbortController();
+    const renewal = this.#renewWhileRunning(task, abort, stopRenewal.signal);
+    const started = this.#db.clock.now();
+    let outcome: { ok: true } | { ok: false; error: unknown };
+    try {
+      if (handler === undefined) throw new NonRetryableError(`no handler registered for task type "${task.type}"`);
+      await handler(task.payload, { task, signal: abort.signal, workerId: this.#id });
+      outcome = { ok: true };
+    } catch (error) {
+      outcome = { ok: false, error };
+    } finally {
+      stopRenewal.abort();
+      await renewal;
+    }
+    try {
+      if (outcome.ok) {
+        await this.completeTask(task);
+        this.#stats.completed++;
+        this.#emit({ type: "completed", task, durationMs: this.#db.clock.now() - started });
+      } else {
+        await this.failTask(task, outcome.error);
+      }
+    } catch (err) {
+      if (err instanceof LeaseLostError) {
+        this.#stats.leaseLost++;
+        this.#emit({ type: "lease_lost", task, cancelled: abort.signal.reason instanceof TaskCancelledError || (await this.#isCancelled(task)) });
+      } else {
+        // The outcome could not be written (database down): the lease will run out and the
+        // task will be claimed again, so nothing is lost.
+        this.#error(err, "record-outcome", task.id);
+      }
+    }
+  }
+
+  async #renewWhileRunning(task: Task, abort: AbortController, stop: AbortSignal): Promise<void> {
+    for (;;) {
+      try {
+        await this.#db.clock.sleep(this.#renewMs, stop);
+      } catch {
+        return;
+      }
+      try {
+        await this.renewLease(task);
+      } catch (err) {
+        if (err instanceof LeaseLostError) {
+          abort.abort((await this.#isCancelled(task)) ? new TaskCancelledError(task.id) : err);
+          return;
+        }
+        // A transient failure: keep trying while the lease may still be valid.
+        this.#error(err, "renew", task.id);
+      }
+    }
+  }
+
+  async #isCancelled(task: Task): Promise<boolean> {
+    try {
+      const r = await this.#db.run(q.selectTask(task.id));
+      return r.rows[0]?.["status"] === "cancelled";
+    } catch {
+      return false;
+    }
+  }
+
+  #isNonRetryable(error: unknown): boolean {
+    if (isQueueError(error, "NON_RETRYABLE")) return true;
+    return this.#nonRetryable.some((cls) => error instanceof cls);
+  }
+
+  #fence(task: Task, now: number): q.Fence {
+    return { id: task.id, leaseToken: task.leaseToken, now: toSqlTime(now) };
+  }
+
+  #error(error: unknown, phase: string, taskId?: number): void {
+    this.#stats.errors++;
+    this.#emit(taskId === undefined ? { type: "error", error, phase } : { type: "error", error, phase, taskId });
+  }
+
+  #emit(event: WorkerEvent): void {
+    try {
+      this.#onEvent(event);
+    } catch {
+      // A faulty listener must not break the worker.
+    }
+  }
+}

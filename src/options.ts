@@ -5,6 +5,7 @@
  * @module
  */
 import * as z from "zod/mini";
+import { en } from "zod/locales";
 import { QueueValidationError } from "./errors.ts";
 import { CLAIM_STRATEGIES } from "./strategies.ts";
 import { TASK_STATUSES, type TaskStatus } from "./task.ts";
@@ -116,9 +117,13 @@ export interface WorkerOptionsInput {
   readonly backoff?: BackoffOptions | undefined;
 }
 
+const EN = en();
+
 /** Parses `value` with `schema` or throws a {@link QueueValidationError} listing each issue. */
 export function parseOptions<S extends z.ZodMiniType>(schema: S, value: unknown, what: string): z.output<S> {
-  const r = z.safeParse(schema, value ?? {});
+  // zod/mini ships without messages; English ones are passed per parse rather than set globally,
+  // so a user's own zod configuration is left alone.
+  const r = z.safeParse(schema, value ?? {}, { error: EN.localeError });
   if (r.success) return r.data;
   const issues = r.error.issues.map((i) => `${i.path.length > 0 ? i.path.join(".") : "(root)"}: ${i.message}`);
   throw new QueueValidationError(`invalid ${what}`, issues, { cause: r.error });

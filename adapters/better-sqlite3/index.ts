@@ -19,6 +19,7 @@ import { createSyncDriver, type SyncPrepared } from "../../src/internal/sync-dri
 export interface BetterSqlite3StatementLike {
   readonly reader: boolean;
   readonly readonly: boolean;
+  safeIntegers(enabled?: boolean): unknown;
   all(...params: unknown[]): unknown[];
   run(...params: unknown[]): { changes: number | bigint; lastInsertRowid: number | bigint };
 }
@@ -49,6 +50,7 @@ export function fromBetterSqlite3(db: BetterSqlite3Like, options: BetterSqlite3O
     {
       prepare(sql: string): SyncPrepared {
         const s = db.prepare(sql);
+        if (s.reader) s.safeIntegers(true); // exact beyond 2^53; the shared driver turns safe ones into numbers
         return {
           returnsRows: s.reader,
           writes: !s.readonly,

@@ -18,6 +18,7 @@ import { createSyncDriver, hasReturning, type SyncPrepared } from "../../src/int
 /** The part of a `node:sqlite` `StatementSync` this adapter calls. */
 export interface NodeSqliteStatementLike {
   columns(): unknown[];
+  setReadBigInts(enabled: boolean): void;
   all(...params: SqlValue[]): unknown[];
   run(...params: SqlValue[]): { changes: number | bigint; lastInsertRowid: number | bigint };
 }
@@ -50,6 +51,7 @@ export function fromNodeSqlite(db: NodeSqliteLike, options: NodeSqliteOptions = 
         // node:sqlite has no `reader`/`readonly` flags: a statement with result columns yields
         // rows, and only DML with RETURNING both yields rows and writes.
         const returnsRows = s.columns().length > 0;
+        s.setReadBigInts(true); // exact beyond 2^53; the shared driver turns safe ones into numbers
         return {
           returnsRows,
           writes: returnsRows && hasReturning(sql),

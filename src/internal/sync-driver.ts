@@ -57,6 +57,7 @@ export function createSyncDriver(
     const p = prepare(stmt.sql);
     if (p.returnsRows) {
       const rows = p.all(stmt.params);
+      for (const row of rows) normaliseIntegers(row);
       return { rows, changes: p.writes ? rows.length : 0 };
     }
     const r = p.run(stmt.params);
@@ -110,6 +111,20 @@ export function createSyncDriver(
     },
   });
 }
+
+/**
+ * Adapters read integers as BigInt so that values beyond 2^53 come back exact (node:sqlite would
+ * throw, better-sqlite3 would round). Every integer that fits is turned back into a number here,
+ * so callers see numbers except where only a BigInt is exact.
+ */
+function normaliseIntegers(row: Record<string, SqlValue>): void {
+  for (const key in row) {
+    const v = row[key];
+    if (typeof v === "bigint" && v >= MIN_SAFE && v <= MAX_SAFE) row[key] = Number(v);
+  }
+}
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** True for statement text that can only change rows through RETURNING-bearing DML. */
 export function hasReturning(sql: string): boolean {

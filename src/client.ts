@@ -4,7 +4,7 @@
  * @module
  */
 import type { StandardSchemaV1 } from "@standard-schema/spec";
-import { toSqlTime } from "./clock.ts";
+import { toSqlRunAfter, toSqlTime } from "./clock.ts";
 import type { QueueDatabase } from "./database.ts";
 import type { Statement } from "./driver.ts";
 import { QueueValidationError, TaskNotFoundError } from "./errors.ts";
@@ -121,7 +121,7 @@ export class QueueClient {
           payload: serialise(payload, `${where}payload`),
           compatibility: serialise(opts.compatibility ?? {}, `${where}compatibility`),
           maxAttempts: opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-          runAfter: toSqlTime(runAfter),
+          runAfter: toSqlRunAfter(runAfter, now),
           idempotencyKey: opts.idempotencyKey ?? null,
           now: nowText,
         }),
@@ -175,7 +175,8 @@ export class QueueClient {
    * count reset. Returns false if the task is in another status.
    */
   async retry(id: number): Promise<boolean> {
-    const r = await this.#db.run(q.requeueTask(this.#id(id), toSqlTime(this.#db.clock.now())));
+    const now = this.#db.clock.now();
+    const r = await this.#db.run(q.requeueTask(this.#id(id), toSqlTime(now), toSqlRunAfter(now, now)));
     if (r.changes > 0) return true;
     await this.#mustExist(id);
     return false;

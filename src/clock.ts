@@ -117,12 +117,26 @@ async function flushMicrotasks(): Promise<void> {
 }
 
 /**
- * Formats epoch ms as the queue's stored timestamp: UTC `YYYY-MM-DD HH:MM:SS.SSS`. This sorts
- * as text and compares correctly with SQLite's `datetime('now')` (`YYYY-MM-DD HH:MM:SS`).
+ * Formats epoch ms as the queue's stored timestamp: UTC `YYYY-MM-DD HH:MM:SS.SSS`. It sorts as
+ * text, and SQLite's second-precision `datetime('now')` (`YYYY-MM-DD HH:MM:SS`) compares with it
+ * correctly at second granularity: within the same second the longer text sorts later. See
+ * {@link toSqlRunAfter} for the one column where that matters.
  */
 export function toSqlTime(epochMs: number): string {
   const iso = new Date(epochMs).toISOString(); // 2026-01-01T00:00:00.000Z
   return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
+}
+
+/**
+ * Formats a task's `run_after_utc`. A time already reached is stored in SQLite's own
+ * second-precision form `YYYY-MM-DD HH:MM:SS`, so the seeds' `run_after_utc <= datetime('now')`
+ * finds a runnable task at once: any millisecond suffix, even `.000`, sorts after
+ * `datetime('now')` for the rest of that second. The task is runnable either way, so nothing runs
+ * early. A future time keeps its milliseconds, so a delay or backoff never ends early.
+ */
+export function toSqlRunAfter(runAfterMs: number, nowMs: number): string {
+  const text = toSqlTime(runAfterMs);
+  return runAfterMs <= nowMs ? text.slice(0, 19) : text;
 }
 
 /** Parses a stored timestamp (ours, or SQLite's second-precision form) back to epoch ms. */

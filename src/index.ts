@@ -22,7 +22,7 @@
 export type { CallOptions, Driver, DriverCapabilities, ExecResult, Executor, SqlValue, Statement } from "./driver.ts";
 export { sql } from "./driver.ts";
 export * from "./errors.ts";
-export { type Clock, FakeClock, fromSqlTime, systemClock, toSqlTime } from "./clock.ts";
+export { type Clock, FakeClock, fromSqlTime, systemClock, toSqlRunAfter, toSqlTime } from "./clock.ts";
 export { type Backoff, backoffMs, DEFAULT_BACKOFF, nominalBackoffMs } from "./backoff.ts";
 export { CLAIM_STRATEGIES, type ClaimStrategy, strategyWeight } from "./strategies.ts";
 export { type Capabilities, rowToTask, type Task, TASK_STATUSES, type TaskStatus, TERMINAL_STATUSES } from "./task.ts";

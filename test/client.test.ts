@@ -42,7 +42,11 @@ for (const d of DRIVERS) {
       assert.equal(t.createdAt, clock.now());
       const raw = await db.execute("SELECT created_at_utc, run_after_utc FROM task_queue WHERE id = ?", [id]);
       assert.equal(raw.rows[0]?.["created_at_utc"], toSqlTime(clock.now()));
-      assert.match(String(raw.rows[0]?.["run_after_utc"]), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$/);
+      // Runnable now: SQLite's second form, so the seeds' `<= datetime('now')` sees it at once.
+      assert.equal(raw.rows[0]?.["run_after_utc"], toSqlTime(clock.now()).slice(0, 19));
+      const later = await client.enqueue("t", {}, { delayMs: 1234 });
+      const rawLater = await db.execute("SELECT run_after_utc FROM task_queue WHERE id = ?", [later]);
+      assert.equal(rawLater.rows[0]?.["run_after_utc"], toSqlTime(clock.now() + 1234), "a future time keeps its milliseconds");
     });
 
     it("enqueue honours priority, delay, runAfter, maxAttempts and compatibility", async () => {

@@ -280,7 +280,7 @@ for (const d of DRIVERS) {
       assert.deepEqual({ ...row }, {
         created_at_utc: "2030-01-02 03:04:05.006",
         updated_at_utc: "2030-01-02 03:04:05.006",
-        run_after_utc: "2030-01-02 03:04:05.006",
+        run_after_utc: "2030-01-02 03:04:05", // runnable now: SQLite's second form (toSqlRunAfter)
       });
     });
   });

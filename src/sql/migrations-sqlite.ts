@@ -11,7 +11,13 @@
  * @module
  */
 
-/** Default for columns that the seeds' own SQL leaves out of INSERTs: now, UTC, millisecond text. */
+/**
+ * Default for timestamp columns that the seeds' own SQL leaves out of INSERTs: now, UTC,
+ * millisecond text. `run_after_utc` defaults to second precision instead, like the seeds', so
+ * their `run_after_utc <= datetime('now')` claims a row inserted this second (see toSqlRunAfter).
+ * Task logs go with their task (ON DELETE CASCADE), so the seeds' purge of old completed tasks
+ * works with foreign keys on.
+ */
 const NOW_MS = "(strftime('%Y-%m-%d %H:%M:%f', 'now'))";
 
 /** One migration: its number and the statements that take the schema from `version - 1` to it. */
@@ -34,7 +40,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
         status                 TEXT NOT NULL DEFAULT 'queued',
         attempts               INTEGER NOT NULL DEFAULT 0,
         max_attempts           INTEGER NOT NULL DEFAULT 5,
-        run_after_utc          DATETIME NOT NULL DEFAULT ${NOW_MS},
+        run_after_utc          DATETIME NOT NULL DEFAULT (datetime('now')),
         lease_until_utc        DATETIME,
         reserved_at_utc        DATETIME,
         processing_started_utc DATETIME,
@@ -54,7 +60,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       )`,
       `CREATE TABLE IF NOT EXISTS task_logs (
         log_id  INTEGER PRIMARY KEY AUTOINCREMENT,
-        task_id INTEGER NOT NULL REFERENCES task_queue(id),
+        task_id INTEGER NOT NULL REFERENCES task_queue(id) ON DELETE CASCADE,
         at_utc  DATETIME NOT NULL DEFAULT ${NOW_MS},
         level   TEXT NOT NULL,
         message TEXT,

@@ -15,6 +15,15 @@ const ORDER: Record<Exclude<ClaimStrategy, "WEIGHTED_RANDOM">, string> = {
   PRIORITY: "priority ASC, run_after_utc ASC, id ASC",
 };
 
+// Each ordered claim walks the index whose order is the strategy's order and stops at the first
+// eligible rows. Left to itself the planner picks the run_after range for PRIORITY and sorts the
+// whole backlog in a temp B-tree (measured: ~2 ms per claim at 10k queued, vs ~0.05 ms).
+const INDEX: Record<Exclude<ClaimStrategy, "WEIGHTED_RANDOM">, string> = {
+  FIFO: "ix_task_status_time",
+  LIFO: "ix_task_status_time",
+  PRIORITY: "ix_task_status_prio_time",
+};
+
 /** Values for a new row. */
 export interface InsertTask {
   readonly type: string;
@@ -82,8 +91,11 @@ export function claimOrdered(strategy: Exclude<ClaimStrategy, "WEIGHTED_RANDOM">
   const e = eligible(p.types, p.capabilities);
   return {
     sql:
-      `UPDATE task_queue ${CLAIM_SET} WHERE status = 'queued' AND id IN (` +
-      `SELECT id FROM task_queue WHERE ${e.where} ORDER BY ${ORDER[strategy]} LIMIT ?) RETURNING *`,
+      // `+status` re-checks the status without letting the planner scan the status index: the
+      // ids from the subquery are looked up by rowid.
+      `UPDATE task_queue ${CLAIM_SET} WHERE id IN (` +
+      `SELECT id FROM task_queue INDEXED BY ${INDEX[strategy]} WHERE ${e.where} ORDER BY ${ORDER[strategy]} LIMIT ?)` +
+      ` AND +status = 'queued' RETURNING *`,
     params: [p.workerId, p.leaseUntil, p.now, p.now, p.now, p.now, ...e.params, limit],
   };
 }
@@ -97,7 +109,7 @@ export function claimWeightedRandom(p: ClaimParams, u: number): Statement {
   const e = eligible(p.types, p.capabilities);
   return {
     sql:
-      `UPDATE task_queue ${CLAIM_SET} WHERE status = 'queued' AND id = (` +
+      `UPDATE task_queue ${CLAIM_SET} WHERE +status = 'queued' AND id = (` +
       `SELECT id FROM (SELECT id,` +
       ` SUM(1.0 / max(priority, 1)) OVER (ORDER BY priority, run_after_utc, id ROWS UNBOUNDED PRECEDING) AS cum,` +
       ` SUM(1.0 / max(priority, 1)) OVER () AS total` +
@@ -190,13 +202,13 @@ export function cancelTask(id: number, now: string): Statement {
 }
 
 /** Puts a failed or dead-lettered task back in the queue with a fresh attempt budget. */
-export function requeueTask(id: number, now: string): Statement {
+export function requeueTask(id: number, now: string, runAfter: string): Statement {
   return {
     sql:
       `UPDATE task_queue SET status = 'queued', attempts = 0, run_after_utc = ?, updated_at_utc = ?,` +
       ` locked_by = NULL, lease_until_utc = NULL, finished_at_utc = NULL, error_message = NULL` +
       ` WHERE id = ? AND status IN ('failed', 'dead_letter')`,
-    params: [now, now, id],
+    params: [runAfter, now, id],
   };
 }
 

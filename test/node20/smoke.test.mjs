@@ -1,0 +1,57 @@
+// Smoke test of the built ES module package (dist/*.js) on the machine's own Node (20), with
+// better-sqlite3 12.x from this folder's node_modules (13.x segfaults on Node 20).
+// Run by scripts/test-node20.sh; not part of `npm run test:unit` (which runs on Node 22).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { createRequire } from "node:module";
+
+import Database from "better-sqlite3";
+import { QueueDatabase, QueueClient, QueueWorker } from "../../dist/index.js";
+import { fromBetterSqlite3 } from "../../dist/better-sqlite3.js";
+
+const bsqlVersion = createRequire(import.meta.url)("better-sqlite3/package.json").version;
+
+test(`ESM dist on node ${process.versions.node} (better-sqlite3 ${bsqlVersion}): enqueue, process, stats`, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "prismq-node20-esm-"));
+  let db;
+  try {
+    const handle = new Database(path.join(dir, "queue.db"));
+    db = await QueueDatabase.open(fromBetterSqlite3(handle));
+    const client = new QueueClient(db);
+
+    const ids = [
+      await client.enqueue("ok", { n: 1 }),
+      await client.enqueue("ok", { n: 2 }),
+      await client.enqueue("bad", { n: 3 }, { maxAttempts: 1 }),
+    ];
+    assert.equal(new Set(ids).size, 3);
+
+    const seen = [];
+    const worker = new QueueWorker(db, { workerId: "n20", concurrency: 3 });
+    worker.register("ok", async (payload) => {
+      seen.push(payload.n);
+    });
+    worker.register("bad", async () => {
+      throw new Error("boom");
+    });
+    assert.equal(await worker.processOnce(3), 3);
+    assert.deepEqual(seen.sort(), [1, 2]);
+
+    const stats = await client.stats();
+    assert.equal(stats.completed, 2);
+    assert.equal(stats.failed, 1);
+    assert.equal(stats.queued, 0);
+    assert.equal(stats.processing, 0);
+    assert.equal(stats.total, 3);
+
+    const r = await db.execute("SELECT sqlite_version() AS v");
+    assert.ok(r.rows.length > 0);
+    assert.match(String(r.rows[0].v), /^3\.\d+\.\d+/);
+  } finally {
+    if (db) await db.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

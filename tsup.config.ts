@@ -9,6 +9,7 @@ export default defineConfig([
       "better-sqlite3": "adapters/better-sqlite3/index.ts",
       "node-sqlite": "adapters/node-sqlite/index.ts",
       node: "adapters/node/index.ts",
+      config: "src/config/worker-config.ts",
     },
     format: ["esm", "cjs"],
     dts: true,
@@ -16,7 +17,7 @@ export default defineConfig([
     sourcemap: true,
     target: "es2022",
     platform: "neutral",
-    external: ["better-sqlite3", "node:sqlite", "node:fs", "node:path"],
+    external: ["better-sqlite3", "node:sqlite", "node:fs", "node:path", "yaml", "smol-toml", "zod"],
     splitting: false,
   },
   {

@@ -15,6 +15,7 @@ const expected: Record<string, string[]> = {
   "./better-sqlite3": ["fromBetterSqlite3"],
   "./node-sqlite": ["fromNodeSqlite"],
   "./node": ["openDriver", "openQueueDatabase"],
+  "./config": ["parseWorkerConfig", "configFormatOf"],
 };
 
 for (const [path, names] of Object.entries(expected)) {

@@ -24,7 +24,7 @@ for (const file of files("src")) {
     const spec = m[1] ?? m[2]!;
     if (spec.startsWith(".")) {
       if (spec.includes("adapters/")) problems.push(`${file}: imports ${spec} (src/ must not import adapters/)`);
-    } else if (!["zod/mini", "zod/locales", "@standard-schema/spec"].includes(spec)) {
+    } else if (!["zod/mini", "zod/locales", "@standard-schema/spec", "yaml", "smol-toml"].includes(spec)) {
       problems.push(`${file}: imports "${spec}" (src/ is runtime-neutral)`);
     }
   }

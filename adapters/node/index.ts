@@ -84,7 +84,17 @@ export async function openDriver(options: OpenDriverOptions = {}): Promise<Drive
   if (want === "auto" || want === "better-sqlite3") {
     const BetterSqlite3 = await loadBetterSqlite3();
     if (BetterSqlite3 !== undefined) {
-      return fromBetterSqlite3(open("better-sqlite3", () => new BetterSqlite3(path, { timeout: 5000 })));
+      let handle: BetterSqlite3Like | undefined;
+      try {
+        handle = new BetterSqlite3(path, { timeout: 5000 });
+      } catch (err) {
+        // The package loads but its native binding may not (no prebuilt binary for this
+        // platform or Node ABI): in auto mode that is a reason to fall back, a SQLite error is not.
+        const code = (err as { code?: unknown }).code;
+        const sqliteFailure = typeof code === "string" && code.startsWith("SQLITE_");
+        if (want === "better-sqlite3" || sqliteFailure) open("better-sqlite3", () => { throw err; });
+      }
+      if (handle !== undefined) return fromBetterSqlite3(handle);
     }
     if (want === "better-sqlite3") {
       throw new QueueDatabaseError("better-sqlite3 is not installed: run `npm install better-sqlite3`", {

@@ -15,8 +15,11 @@ export async function run(time: number): Promise<Bench> {
     const client = new QueueClient(b.db);
     const worker = new QueueWorker(b.db, { workerId: "bench", strategy: "PRIORITY" });
     worker.register("t", async () => {});
+    // The same worker without the transition rows in task_logs: what the log costs.
+    const bare = new QueueWorker(b.db, { workerId: "bench-nolog", strategy: "PRIORITY", taskLogs: false });
+    bare.register("t", async () => {});
     // A standing backlog so claims walk a realistic index.
-    await client.enqueueMany(Array.from({ length: 10_000 }, (_, i) => ({ type: "t", payload: { i } })));
+    await client.enqueueMany(Array.from({ length: 30_000 }, (_, i) => ({ type: "t", payload: { i } })));
     bench.add(`${name} enqueue`, async () => {
       await client.enqueue("t", { n: 1 });
     });
@@ -24,6 +27,11 @@ export async function run(time: number): Promise<Bench> {
       const [task] = await worker.claimTasks(1);
       if (task === undefined) throw new Error("backlog ran out");
       await worker.completeTask(task);
+    });
+    bench.add(`${name} claim+complete x1, taskLogs off`, async () => {
+      const [task] = await bare.claimTasks(1);
+      if (task === undefined) throw new Error("backlog ran out");
+      await bare.completeTask(task);
     });
     bench.add(`${name} enqueueMany x100`, async () => {
       await client.enqueueMany(Array.from({ length: 100 }, (_, i) => ({ type: "t", payload: { i } })));

@@ -11,10 +11,11 @@ const problems: string[] = [];
 const pkg = JSON.parse(readFileSync("package.json", "utf8")) as { exports: Record<string, unknown> };
 const require = createRequire(import.meta.url);
 const expected: Record<string, string[]> = {
-  ".": ["QueueDatabase", "QueueClient", "QueueWorker", "QueueBusyError", "QueueSchemaError", "QueueDatabaseError", "FakeClock", "isQueueError"],
+  ".": ["QueueDatabase", "QueueClient", "QueueWorker", "QueueBusyError", "QueueSchemaError", "QueueDatabaseError", "FakeClock", "isQueueError",
+    "TaskLogger", "QueueLogger", "QueueMetrics", "WorkerHeartbeat", "QueueMonitoring", "QueueBackup", "QueueMaintenance"],
   "./better-sqlite3": ["fromBetterSqlite3"],
   "./node-sqlite": ["fromNodeSqlite"],
-  "./node": ["openDriver", "openQueueDatabase"],
+  "./node": ["openDriver", "openQueueDatabase", "createQueueBackup", "createQueueMaintenance"],
   "./config": ["parseWorkerConfig", "configFormatOf"],
 };
 

@@ -93,6 +93,11 @@ export const WorkerOptionsSchema: z.ZodMiniType<WorkerOptionsInput, WorkerOption
   pollIntervalMs: z.optional(ms()),
   capabilities: z.optional(z.record(z.string(), capValue)),
   backoff: z.optional(BackoffOptionsSchema),
+  taskLogs: z.optional(z.boolean()),
+  heartbeatIntervalMs: z.optional(ms()),
+  staleAfterMs: z.optional(z.number().check(z.gte(1), z.lte(2 ** 31 - 1))),
+  reclaimStaleWorkers: z.optional(z.boolean()),
+  crashPolicy: z.optional(z.record(z.string(), z.enum(["retry", "fail", "dead_letter"]))),
 });
 
 /** @internal */
@@ -115,6 +120,11 @@ export interface WorkerOptionsInput {
   readonly pollIntervalMs?: number | undefined;
   readonly capabilities?: Readonly<Record<string, string | number | boolean | null>> | undefined;
   readonly backoff?: BackoffOptions | undefined;
+  readonly taskLogs?: boolean | undefined;
+  readonly heartbeatIntervalMs?: number | undefined;
+  readonly staleAfterMs?: number | undefined;
+  readonly reclaimStaleWorkers?: boolean | undefined;
+  readonly crashPolicy?: Readonly<Record<string, "retry" | "fail" | "dead_letter">> | undefined;
 }
 
 const EN = en();

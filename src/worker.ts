@@ -19,6 +19,14 @@ import { parseOptions, WorkerOptionsSchema, type BackoffOptions } from "./option
 import * as q from "./sql/sqlite.ts";
 import type { ClaimStrategy } from "./strategies.ts";
 import { type Capabilities, rowToTask, type Task } from "./task.ts";
+import { type CrashPolicy, WorkerHeartbeat } from "./observability/heartbeat.ts";
+import {
+  type AppLogger,
+  silentLogger,
+  taskErrorLogInsert,
+  taskRetryLogInsert,
+  taskTransitionLogInsert,
+} from "./observability/task-logger.ts";
 
 /** What a handler receives besides the payload. */
 export interface TaskContext<P = unknown> {
@@ -77,10 +85,31 @@ export interface QueueWorkerOptions {
   readonly random?: () => number;
   /** Called for every event; must not throw. */
   readonly onEvent?: (event: WorkerEvent) => void;
+  /**
+   * Write every status change of a task to `task_logs`, in the same transaction as the change.
+   * @default true
+   */
+  readonly taskLogs?: boolean;
+  /** Application logger that also hears every transition. @default silentLogger */
+  readonly logger?: AppLogger;
+  /**
+   * While {@link QueueWorker.start} runs: how often the worker's `workers` row is refreshed
+   * (it is registered at start and removed at stop); 0 turns heartbeats off. @default 10000
+   */
+  readonly heartbeatIntervalMs?: number;
+  /** A worker whose heartbeat is older than this is stale. @default 300000 */
+  readonly staleAfterMs?: number;
+  /**
+   * At each heartbeat, release the tasks held by stale workers, by their type's crash policy.
+   * @default true
+   */
+  readonly reclaimStaleWorkers?: boolean;
+  /** Crash policy by task type for tasks of stale workers; `retry` when not listed. */
+  readonly crashPolicy?: Readonly<Record<string, CrashPolicy>>;
 }
 
 /** Counts since the worker was made. */
-export interface WorkerStats {
+export interface WorkerRunStats {
   readonly claimed: number;
   readonly completed: number;
   readonly retried: number;
@@ -91,6 +120,7 @@ export interface WorkerStats {
 }
 
 const MAX_ERROR_TEXT = 8000;
+const IF_CHANGED = { ifPreviousChanged: true } as const;
 
 function errorText(err: unknown): string {
   const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
@@ -135,6 +165,13 @@ export class QueueWorker {
   readonly #nonRetryable: readonly ErrorClass[];
   readonly #random: () => number;
   readonly #onEvent: (event: WorkerEvent) => void;
+  readonly #taskLogs: boolean;
+  readonly #log: AppLogger;
+  readonly #capabilityMap: Capabilities;
+  readonly #heartbeatMs: number;
+  readonly #heartbeat: WorkerHeartbeat;
+  readonly #reclaimStale: boolean;
+  readonly #crashPolicy: Readonly<Record<string, CrashPolicy>>;
   readonly #inFlight = new Set<Promise<void>>();
   #loop: Promise<void> | null = null;
   #stop = new AbortController();
@@ -143,7 +180,7 @@ export class QueueWorker {
 
   /** A worker on an open {@link QueueDatabase}; nothing runs until {@link start} or {@link processOnce}. */
   constructor(db: QueueDatabase, options: QueueWorkerOptions = {}) {
-    const { handlers, nonRetryableErrors, random, onEvent, ...rest } = options;
+    const { handlers, nonRetryableErrors, random, onEvent, logger, ...rest } = options;
     const o = parseOptions(WorkerOptionsSchema, rest, "QueueWorker options");
     this.#db = db;
     this.#id = o.workerId ?? `worker-${globalThis.crypto.randomUUID().slice(0, 8)}`;
@@ -158,7 +195,17 @@ export class QueueWorker {
       ]);
     }
     this.#pollMs = o.pollIntervalMs ?? 1000;
-    this.#capabilities = JSON.stringify(o.capabilities ?? {});
+    this.#capabilityMap = o.capabilities ?? {};
+    this.#capabilities = JSON.stringify(this.#capabilityMap);
+    this.#taskLogs = o.taskLogs ?? true;
+    this.#log = logger ?? silentLogger;
+    this.#heartbeatMs = o.heartbeatIntervalMs ?? 10_000;
+    this.#heartbeat = new WorkerHeartbeat(db, {
+      staleThresholdMs: o.staleAfterMs ?? 300_000,
+      activeThresholdMs: Math.min(o.staleAfterMs ?? 300_000, Math.max(60_000, this.#heartbeatMs * 3)),
+    });
+    this.#reclaimStale = o.reclaimStaleWorkers ?? true;
+    this.#crashPolicy = o.crashPolicy ?? {};
     this.#backoff = { ...DEFAULT_BACKOFF, ...o.backoff };
     if (this.#backoff.maxMs < this.#backoff.baseMs) {
       throw new QueueValidationError("invalid QueueWorker options", ["backoff.maxMs: must be >= backoff.baseMs"]);
@@ -185,7 +232,7 @@ export class QueueWorker {
   }
 
   /** Counts since the worker was made. */
-  get stats(): WorkerStats {
+  get stats(): WorkerRunStats {
     return { ...this.#stats };
   }
 
@@ -214,18 +261,26 @@ export class QueueWorker {
       types: [...this.#handlers.keys()],
       capabilities: this.#capabilities,
     };
-    const stmts: Statement[] = q.reclaimExpired(nowText);
+    const stmts: Statement[] = q.reclaimExpired(nowText, this.#taskLogs);
+    const claimAt: number[] = [];
+    const add = (claim: Statement[]): void => {
+      stmts.push(...claim);
+      claimAt.push(stmts.length - 1); // the claim is the last of its statements
+    };
     if (this.#strategy === "WEIGHTED_RANDOM") {
-      for (let i = 0; i < limit; i++) stmts.push(q.claimWeightedRandom(params, this.#random()));
+      for (let i = 0; i < limit; i++) add(q.claimWeightedRandom(params, this.#random(), this.#taskLogs));
     } else {
-      stmts.push(q.claimOrdered(this.#strategy, params, limit));
+      add(q.claimOrdered(this.#strategy, params, limit, this.#taskLogs));
     }
     const results = await this.#db.batch(stmts);
-    const tasks = results.slice(2).flatMap((r) => r.rows.map((row) => rowToTask(row)));
+    const tasks = claimAt.flatMap((i) => results[i]!.rows.map((row) => rowToTask(row)));
     // RETURNING gives rows in no promised order; weighted draws keep the order they were drawn in.
     if (this.#strategy !== "WEIGHTED_RANDOM") tasks.sort(compareFor(this.#strategy));
     this.#stats.claimed += tasks.length;
-    for (const task of tasks) this.#emit({ type: "claimed", task });
+    for (const task of tasks) {
+      this.#emit({ type: "claimed", task });
+      this.#log.debug("task claimed", { taskId: task.id, type: task.type, attempt: task.attempts, workerId: this.#id });
+    }
     return tasks;
   }
 
@@ -240,8 +295,12 @@ export class QueueWorker {
 
   /** Marks a held task completed; {@link LeaseLostError} if the lease is no longer held. */
   async completeTask(task: Task): Promise<void> {
-    const r = await this.#db.run(q.completeTask(this.#fence(task, this.#db.clock.now())));
+    const now = this.#db.clock.now();
+    const r = await this.#write(q.completeTask(this.#fence(task, now)), () => [
+      taskTransitionLogInsert(task.id, "processing", "completed", this.#details(task), now, IF_CHANGED),
+    ]);
     if (r.changes === 0) throw new LeaseLostError(task.id);
+    this.#log.info("task completed", { taskId: task.id, type: task.type, attempt: task.attempts, workerId: this.#id });
   }
 
   /**
@@ -267,8 +326,16 @@ export class QueueWorker {
       status = "failed";
       stmt = q.finishFailed(fence, status, text);
     }
-    const r = await this.#db.run(stmt);
+    const r = await this.#write(stmt, () => [
+      taskErrorLogInsert(task.id, error, this.#details(task), now, IF_CHANGED),
+      status === "queued"
+        ? taskRetryLogInsert(task.id, task.attempts, task.maxAttempts, runAfter, this.#details(task), now, IF_CHANGED)
+        : taskTransitionLogInsert(task.id, "processing", status, this.#details(task), now, IF_CHANGED),
+    ]);
     if (r.changes === 0) throw new LeaseLostError(task.id);
+    const fields = { taskId: task.id, type: task.type, attempt: task.attempts, workerId: this.#id, error: text };
+    if (status === "queued") this.#log.warn("task failed, retry scheduled", { ...fields, runAfter });
+    else this.#log.error(status === "failed" ? "task failed, no attempts left" : "task dead-lettered", fields);
     if (status === "queued") {
       this.#stats.retried++;
       this.#emit({ type: "retried", task, error, runAfter });
@@ -321,6 +388,7 @@ export class QueueWorker {
   async #run(): Promise<void> {
     const stop = this.#stop.signal;
     let errorsInARow = 0;
+    const beating = this.#heartbeatMs > 0 ? this.#beat(stop) : Promise.resolve();
     while (!stop.aborted) {
       const free = this.#concurrency - this.#inFlight.size;
       if (free <= 0) {
@@ -351,6 +419,33 @@ export class QueueWorker {
       if (tasks.length < want) await this.#idle(this.#pollMs);
     }
     await Promise.allSettled([...this.#inFlight]);
+    await beating;
+    if (this.#heartbeatMs > 0) {
+      await this.#heartbeat.deregister(this.#id).catch((err: unknown) => this.#error(err, "deregister"));
+    }
+  }
+
+  /**
+   * Registers this worker, refreshes its heartbeat until stopped, and at each beat releases the
+   * tasks of workers that went stale (crashed or hung) by their type's crash policy.
+   */
+  async #beat(stop: AbortSignal): Promise<void> {
+    for (;;) {
+      try {
+        await this.#heartbeat.updateHeartbeat(this.#id, this.#capabilityMap);
+        if (this.#reclaimStale) {
+          const n = await this.#heartbeat.reclaimStaleWorkerTasks({ policy: this.#crashPolicy });
+          if (n > 0) this.#log.warn("released tasks of stale workers", { count: n, workerId: this.#id });
+        }
+      } catch (err) {
+        this.#error(err, "heartbeat");
+      }
+      try {
+        await this.#db.clock.sleep(this.#heartbeatMs, stop);
+      } catch {
+        return;
+      }
+    }
   }
 
   async #idle(ms: number): Promise<void> {
@@ -430,6 +525,17 @@ export class QueueWorker {
   #isNonRetryable(error: unknown): boolean {
     if (isQueueError(error, "NON_RETRYABLE")) return true;
     return this.#nonRetryable.some((cls) => error instanceof cls);
+  }
+
+  /** Runs a fenced write, followed in the same transaction by its log rows when logging is on. */
+  async #write(stmt: Statement, logs: () => Statement[]): Promise<{ changes: number }> {
+    if (!this.#taskLogs) return this.#db.run(stmt);
+    const [r] = await this.#db.batch([stmt, ...logs()]);
+    return r!;
+  }
+
+  #details(task: Task): Record<string, unknown> {
+    return { worker_id: this.#id, attempt: task.attempts, lease_token: task.leaseToken };
   }
 
   #fence(task: Task, now: number): q.Fence {

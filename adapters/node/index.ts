@@ -118,3 +118,11 @@ export async function openQueueDatabase(
 ): Promise<QueueDatabase> {
   return QueueDatabase.open(await openDriver(options), options);
 }
+
+export {
+  createQueueBackup,
+  createQueueMaintenance,
+  nodeBackupFileSystem,
+  nodeDriverOpener,
+  type NodeQueueBackupOptions,
+} from "./backup.ts";

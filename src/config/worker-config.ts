@@ -13,10 +13,8 @@ import { en } from "zod/locales";
 import { QueueValidationError } from "../errors.ts";
 import { CLAIM_STRATEGIES, type ClaimStrategy } from "../strategies.ts";
 
-/** What a worker process does when one of its tasks was held by a worker that died. */
-export const CRASH_POLICIES = ["retry", "fail", "dead_letter"] as const;
-/** One of {@link CRASH_POLICIES}. */
-export type CrashPolicy = (typeof CRASH_POLICIES)[number];
+import { CRASH_POLICIES, type CrashPolicy } from "../observability/heartbeat.ts";
+export { CRASH_POLICIES, type CrashPolicy };
 
 /** The formats a config file may be written in. */
 export const CONFIG_FORMATS = ["json", "yaml", "toml"] as const;

@@ -82,63 +82,121 @@ const CLAIM_SET =
   `SET status = 'processing', locked_by = ?, lease_token = lease_token + 1, lease_until_utc = ?,` +
   ` reserved_at_utc = ?, processing_started_utc = ?, updated_at_utc = ?, attempts = attempts + 1`;
 
-/**
- * Claims up to `limit` tasks in one statement: the subquery picks them in the strategy's order
- * and the UPDATE leases them. SQLite runs the whole statement under one write lock, so two
- * workers can never claim the same row.
- */
-export function claimOrdered(strategy: Exclude<ClaimStrategy, "WEIGHTED_RANDOM">, p: ClaimParams, limit: number): Statement {
+/** The subquery that picks the ids a claim takes, and its parameters. */
+interface Pick {
+  readonly sql: string;
+  readonly params: readonly SqlValue[];
+}
+
+function orderedPick(strategy: Exclude<ClaimStrategy, "WEIGHTED_RANDOM">, p: ClaimParams, limit: number): Pick {
   const e = eligible(p.types, p.capabilities);
   return {
-    sql:
-      // `+status` re-checks the status without letting the planner scan the status index: the
-      // ids from the subquery are looked up by rowid.
-      `UPDATE task_queue ${CLAIM_SET} WHERE id IN (` +
-      `SELECT id FROM task_queue INDEXED BY ${INDEX[strategy]} WHERE ${e.where} ORDER BY ${ORDER[strategy]} LIMIT ?)` +
-      ` AND +status = 'queued' RETURNING *`,
-    params: [p.workerId, p.leaseUntil, p.now, p.now, p.now, p.now, ...e.params, limit],
+    sql: `SELECT id FROM task_queue INDEXED BY ${INDEX[strategy]} WHERE ${e.where} ORDER BY ${ORDER[strategy]} LIMIT ?`,
+    params: [p.now, ...e.params, limit],
   };
 }
 
-/**
- * Claims one task drawn with probability proportional to `1 / max(priority, 1)`: a running sum
- * of weights in `(priority, run_after_utc, id)` order, and the first row whose running sum
- * exceeds `u × total`. If rounding leaves no such row (u very near 1), the last row is taken.
- */
-export function claimWeightedRandom(p: ClaimParams, u: number): Statement {
+// A running sum of weights in (priority, run_after_utc, id) order; the first row whose running
+// sum exceeds u × total is drawn. If rounding leaves no such row (u very near 1), the last row.
+function weightedPick(p: ClaimParams, u: number): Pick {
   const e = eligible(p.types, p.capabilities);
   return {
     sql:
-      `UPDATE task_queue ${CLAIM_SET} WHERE +status = 'queued' AND id = (` +
       `SELECT id FROM (SELECT id,` +
       ` SUM(1.0 / max(priority, 1)) OVER (ORDER BY priority, run_after_utc, id ROWS UNBOUNDED PRECEDING) AS cum,` +
       ` SUM(1.0 / max(priority, 1)) OVER () AS total` +
       ` FROM task_queue WHERE ${e.where})` +
       ` ORDER BY CASE WHEN cum > ? * total THEN 0 ELSE 1 END, CASE WHEN cum > ? * total THEN cum ELSE -cum END` +
-      ` LIMIT 1) RETURNING *`,
-    params: [p.workerId, p.leaseUntil, p.now, p.now, p.now, p.now, ...e.params, u, u],
+      ` LIMIT 1`,
+    params: [p.now, ...e.params, u, u],
   };
+}
+
+function claimWith(pick: Pick, p: ClaimParams, single: boolean): Statement {
+  // `+status` re-checks the status without letting the planner scan the status index: the ids
+  // from the subquery are looked up by rowid. For one task `id = (…)` is used: measured at a
+  // 30k backlog, 27 µs against 166 µs for `id IN (…)` with LIMIT 1.
+  const match = single ? `id = (${pick.sql})` : `id IN (${pick.sql})`;
+  return {
+    sql: `UPDATE task_queue ${CLAIM_SET} WHERE ${match} AND +status = 'queued' RETURNING *`,
+    params: [p.workerId, p.leaseUntil, p.now, p.now, p.now, ...pick.params],
+  };
+}
+
+// The claim's log rows, written just before it in the same transaction with the same pick: the
+// pick is deterministic (a total order, or the same u), so it selects exactly the rows the
+// UPDATE then leases.
+function claimLog(pick: Pick, p: ClaimParams): Statement {
+  return {
+    sql:
+      `INSERT INTO task_logs (task_id, at_utc, level, message, details)` +
+      ` SELECT id, ?, 'DEBUG', 'Status transition: queued → processing',` +
+      ` json_object('from_status', 'queued', 'to_status', 'processing', 'worker_id', ?,` +
+      ` 'attempt', attempts + 1, 'lease_token', lease_token + 1)` +
+      ` FROM task_queue WHERE id IN (${pick.sql})`,
+    params: [p.now, p.workerId, ...pick.params],
+  };
+}
+
+/**
+ * Claims up to `limit` tasks in one statement: the subquery picks them in the strategy's order
+ * and the UPDATE leases them. SQLite runs the whole statement under one write lock, so two
+ * workers can never claim the same row. With `withLog`, the log INSERT comes first: the claim
+ * is then the last statement of the returned list.
+ */
+export function claimOrdered(
+  strategy: Exclude<ClaimStrategy, "WEIGHTED_RANDOM">,
+  p: ClaimParams,
+  limit: number,
+  withLog = false,
+): Statement[] {
+  const pick = orderedPick(strategy, p, limit);
+  const claim = claimWith(pick, p, limit === 1);
+  return withLog ? [claimLog(pick, p), claim] : [claim];
+}
+
+/**
+ * Claims one task drawn with probability proportional to `1 / max(priority, 1)`, using the
+ * caller's uniform `u` in [0, 1). Same shape as {@link claimOrdered}.
+ */
+export function claimWeightedRandom(p: ClaimParams, u: number, withLog = false): Statement[] {
+  const pick = weightedPick(p, u);
+  const claim = claimWith(pick, p, true);
+  return withLog ? [claimLog(pick, p), claim] : [claim];
 }
 
 /**
  * Lease reclaim, run in the same batch before every claim: a task whose lease ran out with
  * attempts spent ends `failed`; any other expired task goes back to `queued` (its run_after is
- * unchanged, so it is next in line). This is the crash-recovery path.
+ * unchanged, so it is next in line). This is the crash-recovery path. With `withLogs`, each
+ * UPDATE is preceded by the `task_logs` rows of the tasks it is about to change (same WHERE).
  */
-export function reclaimExpired(now: string): Statement[] {
+export function reclaimExpired(now: string, withLogs = false): Statement[] {
+  const exhausted = `status = 'processing' AND lease_until_utc <= ? AND attempts >= max_attempts`;
+  const expired = `status = 'processing' AND lease_until_utc <= ?`;
+  const log = (where: string, level: string, to: string): Statement => ({
+    sql:
+      `INSERT INTO task_logs (task_id, at_utc, level, message, details)` +
+      ` SELECT id, ?, ?, 'Status transition: processing → ${to} (lease expired)',` +
+      ` json_object('from_status', 'processing', 'to_status', '${to}', 'worker_id', locked_by,` +
+      ` 'reason', 'lease_expired', 'attempt', attempts) FROM task_queue WHERE ${where}`,
+    params: [now, level, now],
+  });
   return [
+    ...(withLogs ? [log(exhausted, "ERROR", "failed")] : []),
     {
       sql:
         `UPDATE task_queue SET status = 'failed', finished_at_utc = ?, updated_at_utc = ?, lease_until_utc = NULL,` +
         ` error_message = 'lease expired (held by ' || COALESCE(locked_by, '?') || ') and no attempts left'` +
-        ` WHERE status = 'processing' AND lease_until_utc <= ? AND attempts >= max_attempts`,
+        ` WHERE ${exhausted}`,
       params: [now, now, now],
     },
+    ...(withLogs ? [log(expired, "WARNING", "queued")] : []),
     {
       sql:
         `UPDATE task_queue SET status = 'queued', updated_at_utc = ?, lease_until_utc = NULL, locked_by = NULL,` +
         ` error_message = 'lease expired (held by ' || COALESCE(locked_by, '?') || ')'` +
-        ` WHERE status = 'processing' AND lease_until_utc <= ?`,
+        ` WHERE ${expired}`,
       params: [now, now],
     },
   ];

@@ -1,0 +1,472 @@
+/**
+ * `QueueBackup`: online backups of a queue database (`VACUUM INTO`), their verification, rotation
+ * and an atomic restore. The file system and the way a backup file is opened are injected
+ * ({@link BackupFileSystem}, {@link DriverOpener}), so this module stays runtime-neutral;
+ * `@prismq/queue/node` supplies both for Node.
+ *
+ * @example
+ * ```ts
+ * import { createQueueBackup } from "@prismq/queue/node";
+ * const backup = createQueueBackup(db, { dir: "/var/backups/prismq" });
+ * const { path } = await backup.createBackup({ name: "daily" }); // workers keep running
+ * const check = await backup.verifyBackup(path);                 // { ok: true, integrity: ["ok"], … }
+ * await backup.cleanupOldBackups(10);
+ * ```
+ *
+ * @module
+ */
+import type { Clock } from "../clock.ts";
+import type { QueueDatabase } from "../database.ts";
+import type { Driver } from "../driver.ts";
+import { type DatabaseErrorKind, QueueDatabaseError, QueueValidationError, isQueueError, toQueueError } from "../errors.ts";
+import { SQLITE_SCHEMA_VERSION } from "../sql/migrations-sqlite.ts";
+
+/** One file in a folder, as {@link BackupFileSystem.list} reports it. */
+export interface BackupFileEntry {
+  /** Base name, e.g. `queue-daily-20260101T000000.000Z.db`. */
+  readonly name: string;
+  /** Full path, usable with the other {@link BackupFileSystem} methods. */
+  readonly path: string;
+  /** Size in bytes. */
+  readonly size: number;
+  /** Last modification, epoch ms. */
+  readonly mtimeMs: number;
+}
+
+/**
+ * The file-system operations backups need, injected so the core needs no `node:fs`. Paths are
+ * the runtime's own (`\` on Windows); the core only joins, compares and passes them through.
+ */
+export interface BackupFileSystem {
+  /** Regular files directly inside `dir`; an empty list when `dir` does not exist. */
+  list(dir: string): Promise<readonly BackupFileEntry[]>;
+  /** Size in bytes, or `null` when there is no file at `path`. */
+  size(path: string): Promise<number | null>;
+  /** Deletes a file; no error when it is already gone. */
+  remove(path: string): Promise<void>;
+  /** Renames `from` to `to`, replacing `to` atomically if it exists (POSIX `rename`). */
+  rename(from: string, to: string): Promise<void>;
+  /** Creates `dir` and its parents; no error when it exists. */
+  mkdir(dir: string): Promise<void>;
+  /** True when something exists at `path`. */
+  exists(path: string): Promise<boolean>;
+  /** Joins a folder and a file name with the platform's separator. */
+  join(dir: string, name: string): string;
+  /** The folder part of `path`. */
+  dirname(path: string): string;
+  /** An absolute, normalised form of `path`, so two spellings of one file compare equal. */
+  resolve(path: string): string;
+}
+
+/**
+ * Opens a raw {@link Driver} on a database file (no PRAGMAs, no migrations), so a backup can be
+ * read without being changed. It must not be used on a path that does not exist: most openers
+ * create an empty database there.
+ */
+export type DriverOpener = (path: string) => Promise<Driver>;
+
+/** Options of {@link QueueBackup}. */
+export interface QueueBackupOptions {
+  /** Folder the backups are written to and listed from; created on the first backup. */
+  readonly dir: string;
+  /** File access. */
+  readonly fs: BackupFileSystem;
+  /** Opens backup files for verification and restore. */
+  readonly open: DriverOpener;
+  /** Time for backup names. @default the database's clock */
+  readonly clock?: Clock | undefined;
+}
+
+/** Options of {@link QueueBackup.createBackup}. */
+export interface CreateBackupOptions {
+  /**
+   * Label in the file name: letters, digits, `_` and `-`, at most 64 characters.
+   * @default "backup"
+   */
+  readonly name?: string | undefined;
+}
+
+/** A backup file of this library. */
+export interface BackupInfo {
+  /** Full path of the file. */
+  readonly path: string;
+  /** Base name: `queue-<label>-<UTC time>.db`. */
+  readonly fileName: string;
+  /** The `name` it was created with. */
+  readonly label: string;
+  /** Size in bytes. */
+  readonly size: number;
+  /** When it was taken (epoch ms, from the file name, so copying the file keeps it). */
+  readonly createdAt: number;
+}
+
+/**
+ * Why a backup failed verification: no file, the opener refused it, SQLite could not read it
+ * (not a database, truncated), `integrity_check` found damage, its schema version is not one
+ * this library reads, or it has no `task_queue` table.
+ */
+export const BACKUP_PROBLEMS = ["missing", "unopenable", "unreadable", "integrity", "schema", "no-table"] as const;
+/** One of {@link BACKUP_PROBLEMS}. */
+export type BackupProblem = (typeof BACKUP_PROBLEMS)[number];
+
+/** What {@link QueueBackup.verifyBackup} found. */
+export interface BackupVerification {
+  /** True only if every check below passed. */
+  readonly ok: boolean;
+  /** Which check failed; `null` when `ok`. */
+  readonly problem: BackupProblem | null;
+  /** Lines of `PRAGMA integrity_check`; exactly `["ok"]` for a sound file, `[]` if it never ran. */
+  readonly integrity: readonly string[];
+  /** `PRAGMA user_version` of the file, `null` if it could not be read. */
+  readonly schemaVersion: number | null;
+  /** Rows in `task_queue`, `null` if it could not be counted. */
+  readonly tasks: number | null;
+  /** Why `ok` is false; `null` when it is true. */
+  readonly reason: string | null;
+}
+
+/** Options of {@link QueueBackup.restoreBackup}. */
+export interface RestoreBackupOptions {
+  /** Database file to create or replace. */
+  readonly targetPath: string;
+  /**
+   * Replace an existing database at `targetPath` (and delete its stale `-wal`, `-shm` and
+   * `-journal` files). @default false
+   */
+  readonly force?: boolean | undefined;
+}
+
+/** What {@link QueueBackup.restoreBackup} did. */
+export interface RestoreResult {
+  /** The restored database file. */
+  readonly path: string;
+  /** True if a database (or its side files) was there before and has been replaced. */
+  readonly replaced: boolean;
+  /** Verification of the restored copy, taken before it was moved into place. */
+  readonly verification: BackupVerification;
+}
+
+/**
+ * A backup can't be used: unreadable, failing `PRAGMA integrity_check`, or not a queue database
+ * this library can open. Nothing was written.
+ */
+export class InvalidBackupError extends QueueDatabaseError {
+  /** The backup file. */
+  readonly path: string;
+  /** The failed verification. */
+  readonly verification: BackupVerification;
+  constructor(path: string, verification: BackupVerification) {
+    super(`invalid backup ${path}: ${verification.reason ?? "verification failed"}`, {
+      kind: PROBLEM_KIND[verification.problem ?? "integrity"],
+    });
+    this.path = path;
+    this.verification = verification;
+  }
+}
+
+/**
+ * The file a backup or restore would write already exists. Its `issues` name the option that
+ * changes this (`force` for a restore, `name` for a new backup); nothing was written.
+ */
+export class BackupTargetExistsError extends QueueValidationError {
+  /** The existing file. */
+  readonly path: string;
+  constructor(path: string, option: "force" | "name", message: string) {
+    super(message, [
+      option === "force"
+        ? `force: ${path} exists; pass { force: true } to replace it`
+        : `name: ${path} exists; choose another name or wait for the clock to move on`,
+    ]);
+    this.path = path;
+  }
+}
+
+const PROBLEM_KIND: Record<BackupProblem, DatabaseErrorKind> = {
+  missing: "cantopen",
+  unopenable: "cantopen",
+  unreadable: "corrupt",
+  integrity: "corrupt",
+  schema: "unknown",
+  "no-table": "unknown",
+};
+
+const NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$/;
+// The label cannot contain `.`, so the time stamp is found unambiguously at the end.
+const FILE_RE = /^queue-([A-Za-z0-9_][A-Za-z0-9_-]{0,63})-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})\.(\d{3})Z\.db$/;
+
+/** Formats epoch ms as the UTC stamp in backup names: `20260101T000000.000Z` (sorts as text). */
+function fileStamp(epochMs: number): string {
+  return new Date(epochMs).toISOString().replace(/[-:]/g, "");
+}
+
+/**
+ * Reads a backup file name of this library: `queue-<label>-<YYYYMMDDTHHMMSS.mmmZ>.db`. Returns
+ * `null` for any other name (including `-wal`/`-shm` side files and restore temporaries).
+ */
+export function parseBackupFileName(fileName: string): { readonly label: string; readonly createdAt: number } | null {
+  const m = FILE_RE.exec(fileName);
+  if (m === null) return null;
+  const createdAt = Date.UTC(+m[2]!, +m[3]! - 1, +m[4]!, +m[5]!, +m[6]!, +m[7]!, +m[8]!);
+  // Reject stamps Date.UTC silently rolls over (month 13, second 61 …).
+  if (Number.isNaN(createdAt) || fileStamp(createdAt) !== fileName.slice(m[1]!.length + 7, -3)) return null;
+  return { label: m[1]!, createdAt };
+}
+
+const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/**
+ * Backups of one queue database. A backup is a single, self-contained SQLite file written by
+ * `VACUUM INTO`: a consistent snapshot of the last committed state, taken while workers go on
+ * claiming and completing tasks (in WAL mode a reader blocks no writer).
+ *
+ * @example
+ * ```ts
+ * const backup = new QueueBackup(db, { dir: "backups", fs: nodeBackupFileSystem, open });
+ * const b = await backup.createBackup({ name: "nightly" });
+ * await db.close();                                   // restoring needs the target closed
+ * await backup.restoreBackup(b.path, { targetPath: "queue.db", force: true });
+ * ```
+ */
+export class QueueBackup {
+  readonly #db: QueueDatabase;
+  readonly #dir: string;
+  readonly #fs: BackupFileSystem;
+  readonly #open: DriverOpener;
+  readonly #clock: Clock;
+
+  /** Backups of `db`, kept in `options.dir`. */
+  constructor(db: QueueDatabase, options: QueueBackupOptions) {
+    const issues: string[] = [];
+    if (typeof db !== "object" || db === null) issues.push("db: expected a QueueDatabase");
+    if (typeof options !== "object" || options === null) {
+      throw new QueueValidationError("invalid QueueBackup options", ["options: expected { dir, fs, open }"]);
+    }
+    if (typeof options.dir !== "string" || options.dir === "") issues.push("dir: expected a non-empty path");
+    if (typeof options.fs !== "object" || options.fs === null) issues.push("fs: expected a BackupFileSystem");
+    if (typeof options.open !== "function") issues.push("open: expected a function (path) => Promise<Driver>");
+    if (issues.length > 0) throw new QueueValidationError("invalid QueueBackup options", issues);
+    this.#db = db;
+    this.#dir = options.dir;
+    this.#fs = options.fs;
+    this.#open = options.open;
+    this.#clock = options.clock ?? db.clock;
+  }
+
+  /** The folder backups are written to. */
+  get dir(): string {
+    return this.#dir;
+  }
+
+  /**
+   * Writes a consistent snapshot of the database to `dir` as `queue-<name>-<UTC time>.db`, without
+   * stopping workers: `VACUUM INTO` reads one snapshot and writes a compact copy in rollback
+   * journal mode, so the backup is one file with no `-wal` to carry along. An existing file of
+   * that name is never overwritten ({@link BackupTargetExistsError}).
+   *
+   * SQLite writes the copy with this connection's `synchronous` setting, and a crash mid-copy can
+   * leave a partial file: call {@link verifyBackup} before relying on a backup.
+   */
+  async createBackup(options: CreateBackupOptions = {}): Promise<BackupInfo> {
+    const label = options.name ?? "backup";
+    if (typeof label !== "string" || !NAME_RE.test(label)) {
+      throw new QueueValidationError("invalid backup name", [
+        `name: expected 1-64 letters, digits, "_" or "-" (not starting with "-"), got ${JSON.stringify(label)}`,
+      ]);
+    }
+    const createdAt = this.#clock.now();
+    const fileName = `queue-${label}-${fileStamp(createdAt)}.db`;
+    const path = this.#fs.join(this.#dir, fileName);
+    await this.#fsCall(`create backup folder ${this.#dir}`, () => this.#fs.mkdir(this.#dir));
+    if (await this.#fsCall(`check ${path}`, () => this.#fs.exists(path))) {
+      throw new BackupTargetExistsError(path, "name", "backup file already exists");
+    }
+    try {
+      await this.#db.execute("VACUUM INTO ?", [path]);
+    } catch (err) {
+      // A failed VACUUM INTO (disk full, I/O error) can leave a partial file behind; it was not
+      // there before (checked above), so it is ours to delete.
+      await this.#fs.remove(path).catch(() => {});
+      throw isQueueError(err) ? err : toQueueError(err, `backup to ${path} failed`);
+    }
+    const size = await this.#fsCall(`read size of ${path}`, () => this.#fs.size(path));
+    if (size === null) throw new QueueDatabaseError(`backup ${path} is missing right after VACUUM INTO`, { kind: "cantopen" });
+    return Object.freeze({ path, fileName, label, size, createdAt });
+  }
+
+  /**
+   * Checks that a file is a usable backup: it opens, `PRAGMA integrity_check` says exactly `ok`,
+   * its schema version is between 1 and this library's, and it has a `task_queue` table. Never
+   * throws for a bad or missing file (the result says why); the connection it opens is closed.
+   */
+  async verifyBackup(path: string): Promise<BackupVerification> {
+    if (typeof path !== "string" || path === "") throw new QueueValidationError("invalid backup path", ["path: expected a non-empty string"]);
+    let integrity: readonly string[] = [];
+    let schemaVersion: number | null = null;
+    let tasks: number | null = null;
+    const result = (problem: BackupProblem | null, reason: string | null = null): BackupVerification =>
+      Object.freeze({ ok: problem === null, problem, integrity: Object.freeze([...integrity]), schemaVersion, tasks, reason });
+
+    // Openers create an empty database where there is none, so look before opening.
+    try {
+      if (!(await this.#fs.exists(path))) return result("missing", "file does not exist");
+    } catch (err) {
+      return result("missing", `cannot read: ${messageOf(err)}`);
+    }
+    let driver: Driver;
+    try {
+      driver = await this.#open(path);
+    } catch (err) {
+      return result("unopenable", `cannot open: ${messageOf(err)}`);
+    }
+    try {
+      const first = async (sql: string): Promise<unknown> => {
+        const row = (await driver.execute({ sql, params: [] })).rows[0];
+        return row === undefined ? undefined : Object.values(row)[0];
+      };
+      integrity = (await driver.execute({ sql: "PRAGMA integrity_check", params: [] })).rows.map((r) =>
+        String(Object.values(r)[0]),
+      );
+      if (integrity.length !== 1 || integrity[0] !== "ok") {
+        return result("integrity", `integrity check failed: ${integrity.slice(0, 3).join("; ") || "no result"}`);
+      }
+      schemaVersion = Number(await first("PRAGMA user_version"));
+      if (!(schemaVersion >= 1 && schemaVersion <= SQLITE_SCHEMA_VERSION)) {
+        return result(
+          "schema",
+          schemaVersion === 0
+            ? "not a queue database (schema version 0)"
+            : `schema version ${schemaVersion} is outside 1..${SQLITE_SCHEMA_VERSION} (this library's)`,
+        );
+      }
+      const hasTable = Number(await first("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'task_queue'"));
+      if (hasTable !== 1) return result("no-table", "no task_queue table");
+      tasks = Number(await first("SELECT COUNT(*) FROM task_queue"));
+      return result(null);
+    } catch (err) {
+      // SQLITE_NOTADB / SQLITE_CORRUPT surface here, on the first read, not at open.
+      return result("unreadable", `unreadable: ${messageOf(err)}`);
+    } finally {
+      await driver.close().catch(() => {});
+    }
+  }
+
+  /** This library's backup files in `dir`, newest first; other files in the folder are ignored. */
+  async listBackups(): Promise<BackupInfo[]> {
+    const entries = await this.#fsCall(`list ${this.#dir}`, () => this.#fs.list(this.#dir));
+    const found: (BackupInfo & { mtimeMs: number })[] = [];
+    for (const e of entries) {
+      const parsed = parseBackupFileName(e.name);
+      if (parsed !== null) found.push({ path: e.path, fileName: e.name, label: parsed.label, size: e.size, createdAt: parsed.createdAt, mtimeMs: e.mtimeMs });
+    }
+    // The name's stamp orders backups; mtime and name only break ties, so the order is total.
+    found.sort((a, b) => b.createdAt - a.createdAt || b.mtimeMs - a.mtimeMs || (a.fileName < b.fileName ? 1 : a.fileName > b.fileName ? -1 : 0));
+    return found.map(({ mtimeMs: _, ...info }) => Object.freeze(info));
+  }
+
+  /**
+   * Deletes all but the newest `keepCount` backups (by the time in their names) and returns the
+   * paths it deleted, newest first. Files that are not this library's backups are never touched.
+   */
+  async cleanupOldBackups(keepCount: number): Promise<string[]> {
+    if (typeof keepCount !== "number" || !Number.isInteger(keepCount) || keepCount < 0) {
+      throw new QueueValidationError("invalid keepCount", [`keepCount: expected an integer >= 0, got ${String(keepCount)}`]);
+    }
+    const removed: string[] = [];
+    for (const b of (await this.listBackups()).slice(keepCount)) {
+      await this.#fsCall(`remove ${b.path}`, () => this.#fs.remove(b.path));
+      removed.push(b.path);
+    }
+    return removed;
+  }
+
+  /**
+   * Restores a backup to `targetPath`, all or nothing. The backup is verified first
+   * ({@link InvalidBackupError} if it fails); an existing database at the target is kept unless
+   * `force` ({@link BackupTargetExistsError}). The copy is written next to the target as
+   * `<targetPath>.restore-tmp` by `VACUUM INTO` from the backup, verified, and renamed over the
+   * target, so a crash leaves either the old database or the restored one, never a mix.
+   *
+   * Every connection to the target, in this process and any other, must be closed first
+   * (`await db.close()`, workers stopped): a connection still open would keep writing to the
+   * replaced file or its deleted WAL. This object's own database is checked and refused while open.
+   */
+  async restoreBackup(backupPath: string, options: RestoreBackupOptions): Promise<RestoreResult> {
+    const issues: string[] = [];
+    if (typeof backupPath !== "string" || backupPath === "") issues.push("backupPath: expected a non-empty string");
+    if (typeof options !== "object" || options === null || typeof options.targetPath !== "string" || options.targetPath === "") {
+      issues.push("targetPath: expected a non-empty path");
+    } else if (options.force !== undefined && typeof options.force !== "boolean") {
+      issues.push("force: expected a boolean");
+    }
+    if (issues.length > 0) throw new QueueValidationError("invalid restoreBackup arguments", issues);
+    const fs = this.#fs;
+    const target = options.targetPath;
+    const force = options.force ?? false;
+    if (fs.resolve(backupPath) === fs.resolve(target)) {
+      throw new QueueValidationError("invalid restoreBackup arguments", ["targetPath: is the backup file itself"]);
+    }
+
+    const check = await this.verifyBackup(backupPath);
+    if (!check.ok) throw new InvalidBackupError(backupPath, check);
+
+    if (!this.#db.closed) {
+      const live = await this.#databaseFile();
+      if (live !== null && fs.resolve(live) === fs.resolve(target)) {
+        throw new QueueValidationError("cannot restore over an open database", [
+          `targetPath: ${target} is open in this QueueBackup's database; stop its workers and close it first (force does not override this)`,
+        ]);
+      }
+    }
+
+    // A leftover -wal or -journal next to the new file would be replayed into it by the next
+    // opener and corrupt it, so those count as "a database is there" too.
+    const sideFiles = [target, `${target}-wal`, `${target}-shm`, `${target}-journal`];
+    const present = await this.#fsCall(`check ${target}`, () => Promise.all(sideFiles.map((p) => fs.exists(p))));
+    const replaced = present.some(Boolean);
+    if (replaced && !force) {
+      throw new BackupTargetExistsError(target, "force", "restore target already exists");
+    }
+
+    const tmp = `${target}.restore-tmp`;
+    await this.#fsCall(`prepare ${tmp}`, async () => {
+      await fs.mkdir(fs.dirname(target));
+      // Left over from an interrupted restore: it is ours by name, and VACUUM INTO needs it gone.
+      await fs.remove(tmp);
+      await fs.remove(`${tmp}-journal`);
+    });
+    try {
+      const source = await this.#open(backupPath);
+      try {
+        await source.execute({ sql: "VACUUM INTO ?", params: [tmp] });
+      } finally {
+        await source.close().catch(() => {});
+      }
+      const copied = await this.verifyBackup(tmp);
+      if (!copied.ok) throw new InvalidBackupError(tmp, copied);
+      if (force) {
+        // WAL first, then rename: once the new file is in place no stale WAL may sit beside it.
+        for (const p of sideFiles.slice(1)) await fs.remove(p);
+      }
+      await fs.rename(tmp, target);
+      return Object.freeze({ path: target, replaced, verification: copied });
+    } catch (err) {
+      await fs.remove(tmp).catch(() => {});
+      throw isQueueError(err) ? err : toQueueError(err, `restore of ${backupPath} to ${target} failed`);
+    }
+  }
+
+  async #databaseFile(): Promise<string | null> {
+    const rows = (await this.#db.execute("PRAGMA database_list")).rows;
+    const file = rows.find((r) => r["name"] === "main")?.["file"];
+    return typeof file === "string" && file !== "" ? file : null;
+  }
+
+  async #fsCall<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (isQueueError(err)) throw err;
+      throw new QueueDatabaseError(`cannot ${what}: ${messageOf(err)}`, { kind: "cantopen", cause: err });
+    }
+  }
+}

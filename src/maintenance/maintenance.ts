@@ -1,0 +1,404 @@
+/**
+ * `QueueMaintenance`: the routine care of a queue database: WAL checkpoints, planner statistics,
+ * VACUUM, integrity checks, reclaiming leases of crashed workers, purging old completed tasks,
+ * size statistics and a PRAGMA health check.
+ *
+ * @example
+ * ```ts
+ * import { createQueueMaintenance } from "@prismq/queue/node";
+ * const maint = createQueueMaintenance(db);
+ * await maint.checkpoint("PASSIVE");
+ * await maint.cleanupStaleLeases({ timeoutMs: 5 * 60_000 });
+ * const stats = await maint.getDatabaseStats();   // stats.totalSizeMb, stats.walSizeMb …
+ * ```
+ *
+ * @module
+ */
+import { toSqlTime } from "../clock.ts";
+import type { QueueDatabase } from "../database.ts";
+import { isQueueError, QueueValidationError } from "../errors.ts";
+import { DEFAULT_PRAGMAS } from "../sql/migrations-sqlite.ts";
+import { TASK_STATUSES, type TaskStatus } from "../task.ts";
+import type { BackupFileSystem } from "./backup.ts";
+
+/**
+ * Modes of `PRAGMA wal_checkpoint`: `PASSIVE` copies what it can without waiting; `FULL` waits
+ * for writers and then copies everything; `RESTART` also waits for readers so the next writer
+ * starts the WAL from the beginning; `TRUNCATE` does that and truncates the WAL file to 0 bytes.
+ */
+export const CHECKPOINT_MODES = ["PASSIVE", "FULL", "RESTART", "TRUNCATE"] as const;
+/** One of {@link CHECKPOINT_MODES}. */
+export type CheckpointMode = (typeof CHECKPOINT_MODES)[number];
+
+/** Result of {@link QueueMaintenance.checkpoint}, the row of `PRAGMA wal_checkpoint`. */
+export interface CheckpointResult {
+  /** True if a FULL/RESTART/TRUNCATE checkpoint could not finish because of other connections. */
+  readonly busy: boolean;
+  /** Frames in the WAL; -1 when the database is not in WAL mode. */
+  readonly logFrames: number;
+  /** Frames copied into the database file; -1 when the database is not in WAL mode. */
+  readonly checkpointedFrames: number;
+}
+
+/** Options of {@link QueueMaintenance}. */
+export interface QueueMaintenanceOptions {
+  /**
+   * The PRAGMAs the database was opened with (as passed to `QueueDatabase`), over the seed 002
+   * defaults; {@link QueueMaintenance.checkPragmas} compares against them.
+   * @default DEFAULT_PRAGMAS
+   */
+  readonly pragmas?: Readonly<Record<string, string | number>> | undefined;
+  /** Path of the database file; read from `PRAGMA database_list` when omitted. */
+  readonly path?: string | undefined;
+  /** Lets {@link QueueMaintenance.getDatabaseStats} measure the `-wal` file. */
+  readonly fs?: Pick<BackupFileSystem, "size"> | undefined;
+}
+
+/** Options of {@link QueueMaintenance.cleanupStaleLeases}. */
+export interface CleanupStaleLeasesOptions {
+  /** A `processing` task that started longer ago than this is taken back. */
+  readonly timeoutMs: number;
+}
+
+/** Options of {@link QueueMaintenance.purgeCompleted}. */
+export interface PurgeCompletedOptions {
+  /** Completed tasks that finished longer ago than this are deleted. */
+  readonly olderThanMs: number;
+}
+
+/** Options of {@link QueueMaintenance.optimize}. */
+export interface OptimizeOptions {
+  /** Also VACUUM (slow, blocks writers for its whole length). @default false */
+  readonly full?: boolean | undefined;
+}
+
+/** A step {@link QueueMaintenance.optimize} can take. */
+export type OptimizeOperation = "analyze" | "optimize" | "vacuum";
+
+/** What {@link QueueMaintenance.optimize} did and how long each step took (by the database's clock). */
+export interface OptimizeResult {
+  /** The steps run, in order. */
+  readonly operations: readonly OptimizeOperation[];
+  /** Milliseconds per step; `vacuum` is `null` when it did not run. */
+  readonly durationsMs: {
+    readonly analyze: number;
+    readonly optimize: number;
+    readonly vacuum: number | null;
+  };
+  /** Milliseconds for the whole call. */
+  readonly totalMs: number;
+}
+
+/** Sizes and row counts of the queue database. */
+export interface DatabaseStats {
+  /** The database file, `null` for an in-memory database. */
+  readonly path: string | null;
+  readonly journalMode: string;
+  /** `PRAGMA user_version`. */
+  readonly schemaVersion: number;
+  readonly pageCount: number;
+  readonly pageSize: number;
+  /** Unused pages; VACUUM gives them back to the file system. */
+  readonly freelistCount: number;
+  /** `pageCount × pageSize`: the main file without its WAL. */
+  readonly totalSizeBytes: number;
+  readonly totalSizeMb: number;
+  /** Size of the `-wal` file (0 if absent); `null` when unknown (no `fs`, or in memory). */
+  readonly walSizeBytes: number | null;
+  readonly walSizeMb: number | null;
+  /** Tasks per status; every status of {@link TASK_STATUSES} is present, others as found. */
+  readonly tasksByStatus: Readonly<Record<TaskStatus, number>> & Readonly<Record<string, number>>;
+  readonly taskCount: number;
+  /** Rows in `task_logs`. */
+  readonly logCount: number;
+  /** Rows in `workers`. */
+  readonly workerCount: number;
+}
+
+const SYNCHRONOUS: Record<string, number> = { OFF: 0, NORMAL: 1, FULL: 2, EXTRA: 3 };
+const BOOLEAN: Record<string, number> = { ON: 1, TRUE: 1, YES: 1, "1": 1, OFF: 0, FALSE: 0, NO: 0, "0": 0 };
+const MB = 1024 * 1024;
+
+function nonNegative(value: unknown, name: string, where: string): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    throw new QueueValidationError(`invalid ${where} options`, [`${name}: expected a finite number >= 0, got ${String(value)}`]);
+  }
+  return value;
+}
+
+const round2 = (n: number): number => Math.round(n * 100) / 100;
+
+/**
+ * Maintenance of one queue database. Every method is safe while workers run, except
+ * {@link vacuum} (and `optimize({ full: true })`), which holds the write lock until it ends.
+ *
+ * @example
+ * ```ts
+ * const maint = new QueueMaintenance(db, { fs: nodeBackupFileSystem });
+ * const { busy, logFrames, checkpointedFrames } = await maint.checkpoint(QueueMaintenance.CHECKPOINT_PASSIVE);
+ * if ((await maint.integrityCheck())[0] !== "ok") alert();
+ * ```
+ */
+export class QueueMaintenance {
+  /** Seed 002 spelling of `"PASSIVE"` (see {@link CHECKPOINT_MODES}). */
+  static readonly CHECKPOINT_PASSIVE = "PASSIVE";
+  /** Seed 002 spelling of `"FULL"`. */
+  static readonly CHECKPOINT_FULL = "FULL";
+  /** Seed 002 spelling of `"RESTART"`. */
+  static readonly CHECKPOINT_RESTART = "RESTART";
+  /** Seed 002 spelling of `"TRUNCATE"`. */
+  static readonly CHECKPOINT_TRUNCATE = "TRUNCATE";
+
+  readonly #db: QueueDatabase;
+  readonly #pragmas: Readonly<Record<string, string | number>>;
+  readonly #path: string | undefined;
+  readonly #fs: Pick<BackupFileSystem, "size"> | undefined;
+
+  /** Maintenance of `db`; nothing runs until a method is called. */
+  constructor(db: QueueDatabase, options: QueueMaintenanceOptions = {}) {
+    const issues: string[] = [];
+    if (typeof db !== "object" || db === null) issues.push("db: expected a QueueDatabase");
+    if (options.pragmas !== undefined && (typeof options.pragmas !== "object" || options.pragmas === null)) {
+      issues.push("pragmas: expected an object of PRAGMA values");
+    }
+    if (options.path !== undefined && (typeof options.path !== "string" || options.path === "")) {
+      issues.push("path: expected a non-empty string");
+    }
+    if (options.fs !== undefined && typeof options.fs?.size !== "function") issues.push("fs: expected { size(path) }");
+    if (issues.length > 0) throw new QueueValidationError("invalid QueueMaintenance options", issues);
+    this.#db = db;
+    this.#pragmas = { ...DEFAULT_PRAGMAS, ...options.pragmas };
+    this.#path = options.path;
+    this.#fs = options.fs;
+  }
+
+  /**
+   * Copies WAL frames back into the database file, so the WAL stops growing and readers need not
+   * search it. Workers checkpoint automatically (`wal_autocheckpoint`); an explicit `TRUNCATE`
+   * after a burst gives the disk space back. Not in WAL mode, both frame counts are -1.
+   */
+  async checkpoint(mode: CheckpointMode = "PASSIVE"): Promise<CheckpointResult> {
+    if (!(CHECKPOINT_MODES as readonly unknown[]).includes(mode)) {
+      throw new QueueValidationError("invalid checkpoint mode", [
+        `mode: expected one of ${CHECKPOINT_MODES.join(", ")}, got ${JSON.stringify(mode)}`,
+      ]);
+    }
+    // `mode` is one of four fixed words (checked above), so it can be spliced into the PRAGMA.
+    const row = (await this.#db.execute(`PRAGMA wal_checkpoint(${mode})`)).rows[0] ?? {};
+    return Object.freeze({
+      busy: Number(row["busy"]) !== 0,
+      logFrames: Number(row["log"]),
+      checkpointedFrames: Number(row["checkpointed"]),
+    });
+  }
+
+  /**
+   * Refreshes the query planner's statistics (`ANALYZE`). Fast on a queue-sized database, takes
+   * no write lock for long, and helps the planner once the table has grown or shrunk a lot.
+   */
+  async analyze(): Promise<void> {
+    await this.#db.execute("ANALYZE");
+  }
+
+  /**
+   * Rebuilds the file without its free pages (`VACUUM`). Slow, needs up to twice the file's
+   * size in free disk, and blocks every writer (workers included) until it ends: run it in a
+   * quiet period. Row ids are kept (the queue's ids are an INTEGER PRIMARY KEY).
+   */
+  async vacuum(): Promise<void> {
+    await this.#db.execute("VACUUM");
+  }
+
+  /**
+   * Runs `PRAGMA integrity_check` and returns its lines: exactly `["ok"]` when the database is
+   * sound. A file too damaged for the check to run yields the engine's error message instead.
+   */
+  async integrityCheck(): Promise<string[]> {
+    try {
+      return (await this.#db.execute("PRAGMA integrity_check")).rows.map((r) => String(Object.values(r)[0]));
+    } catch (err) {
+      if (isQueueError(err, "DATABASE_ERROR") && "kind" in err && (err.kind === "corrupt" || err.kind === "notadb")) {
+        return [err.message];
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * Takes back tasks whose worker has gone: every `processing` task that started longer than
+   * `timeoutMs` ago, or whose lease has run out. Each goes back to `queued` (its lease, owner
+   * cleared), or to `failed` when its attempts are spent, as the worker's own lease reclaim does:
+   * otherwise a task that kills its worker would be retried forever. The fencing token is bumped,
+   * so a worker that is still alive after all cannot complete it any more. Returns how many tasks
+   * were taken back.
+   */
+  async cleanupStaleLeases(options: CleanupStaleLeasesOptions): Promise<number> {
+    const timeoutMs = nonNegative(options?.timeoutMs, "timeoutMs", "cleanupStaleLeases");
+    const nowMs = this.#db.clock.now();
+    const now = toSqlTime(nowMs);
+    const startedBefore = toSqlTime(nowMs - timeoutMs);
+    // Rows written by the seeds' own SQL may lack processing_started_utc; fall back to the claim
+    // time, then the last update.
+    const stale =
+      `status = 'processing' AND (COALESCE(processing_started_utc, reserved_at_utc, updated_at_utc) < ?` +
+      ` OR lease_until_utc <= ?)`;
+    const results = await this.#db.batch([
+      {
+        sql:
+          `UPDATE task_queue SET status = 'failed', finished_at_utc = ?, updated_at_utc = ?, lease_until_utc = NULL,` +
+          ` lease_token = lease_token + 1,` +
+          ` error_message = 'stale lease (held by ' || COALESCE(locked_by, '?') || ') and no attempts left'` +
+          ` WHERE ${stale} AND attempts >= max_attempts`,
+        params: [now, now, startedBefore, now],
+      },
+      {
+        sql:
+          `UPDATE task_queue SET status = 'queued', updated_at_utc = ?, lease_until_utc = NULL, locked_by = NULL,` +
+          ` lease_token = lease_token + 1,` +
+          ` error_message = 'stale lease (held by ' || COALESCE(locked_by, '?') || ')'` +
+          ` WHERE ${stale}`,
+        params: [now, startedBefore, now],
+      },
+    ]);
+    return results.reduce((n, r) => n + r.changes, 0);
+  }
+
+  /**
+   * Sizes and row counts, for dashboards and for deciding when to VACUUM or checkpoint: a large
+   * `freelistCount` means VACUUM would shrink the file; a large WAL means checkpoints cannot keep up.
+   */
+  async getDatabaseStats(): Promise<DatabaseStats> {
+    const one = async (sql: string): Promise<unknown> => {
+      const row = (await this.#db.execute(sql)).rows[0];
+      return row === undefined ? undefined : Object.values(row)[0];
+    };
+    const pageCount = Number(await one("PRAGMA page_count"));
+    const pageSize = Number(await one("PRAGMA page_size"));
+    const freelistCount = Number(await one("PRAGMA freelist_count"));
+    const journalMode = String(await one("PRAGMA journal_mode"));
+    const schemaVersion = Number(await one("PRAGMA user_version"));
+    const byStatus: Record<string, number> = Object.fromEntries(TASK_STATUSES.map((s) => [s, 0]));
+    let taskCount = 0;
+    for (const r of (await this.#db.execute("SELECT status, COUNT(*) AS n FROM task_queue GROUP BY status")).rows) {
+      const n = Number(r["n"]);
+      byStatus[String(r["status"])] = n;
+      taskCount += n;
+    }
+    const logCount = Number(await one("SELECT COUNT(*) FROM task_logs"));
+    const workerCount = Number(await one("SELECT COUNT(*) FROM workers"));
+    const path = await this.databasePath();
+    let walSizeBytes: number | null = null;
+    if (path !== null && this.#fs !== undefined) walSizeBytes = (await this.#fs.size(`${path}-wal`)) ?? 0;
+    const totalSizeBytes = pageCount * pageSize;
+    return Object.freeze({
+      path,
+      journalMode,
+      schemaVersion,
+      pageCount,
+      pageSize,
+      freelistCount,
+      totalSizeBytes,
+      totalSizeMb: round2(totalSizeBytes / MB),
+      walSizeBytes,
+      walSizeMb: walSizeBytes === null ? null : round2(walSizeBytes / MB),
+      tasksByStatus: Object.freeze(byStatus) as DatabaseStats["tasksByStatus"],
+      taskCount,
+      logCount,
+      workerCount,
+    });
+  }
+
+  /**
+   * `ANALYZE` and `PRAGMA optimize` (cheap, keeps query plans good); with `full`, also VACUUM
+   * (see {@link vacuum} for its cost). Returns the steps it ran and their durations.
+   */
+  async optimize(options: OptimizeOptions = {}): Promise<OptimizeResult> {
+    const full = options?.full ?? false;
+    if (typeof full !== "boolean") {
+      throw new QueueValidationError("invalid optimize options", [`full: expected a boolean, got ${String(full)}`]);
+    }
+    const clock = this.#db.clock;
+    const start = clock.now();
+    const timed = async (sql: string): Promise<number> => {
+      const t0 = clock.now();
+      await this.#db.execute(sql);
+      return clock.now() - t0;
+    };
+    const analyze = await timed("ANALYZE");
+    const optimize = await timed("PRAGMA optimize");
+    const vacuum = full ? await timed("VACUUM") : null;
+    return Object.freeze({
+      operations: Object.freeze<OptimizeOperation[]>(full ? ["analyze", "optimize", "vacuum"] : ["analyze", "optimize"]),
+      durationsMs: Object.freeze({ analyze, optimize, vacuum }),
+      totalMs: clock.now() - start,
+    });
+  }
+
+  /**
+   * Deletes `completed` tasks that finished more than `olderThanMs` ago, with their logs, in one
+   * all-or-nothing batch. Logs are deleted explicitly rather than left to `ON DELETE CASCADE`, so
+   * this also works on a connection opened with `foreign_keys` off. Failed and dead-lettered
+   * tasks are kept for inspection. Returns how many tasks were deleted.
+   */
+  async purgeCompleted(options: PurgeCompletedOptions): Promise<number> {
+    const olderThanMs = nonNegative(options?.olderThanMs, "olderThanMs", "purgeCompleted");
+    const before = toSqlTime(this.#db.clock.now() - olderThanMs);
+    const which = `status = 'completed' AND finished_at_utc < ?`;
+    const [, tasks] = await this.#db.batch([
+      { sql: `DELETE FROM task_logs WHERE task_id IN (SELECT id FROM task_queue WHERE ${which})`, params: [before] },
+      { sql: `DELETE FROM task_queue WHERE ${which}`, params: [before] },
+    ]);
+    return tasks?.changes ?? 0;
+  }
+
+  /**
+   * Health check of the settings that matter for a queue: `journal_mode`, `busy_timeout`,
+   * `synchronous` and `foreign_keys` of this connection, against the configured values (seed 002
+   * defaults: WAL, 5000, NORMAL, ON). Returns one warning per difference, `[]` when all match.
+   * An in-memory database cannot use WAL, so `memory` is expected there.
+   */
+  async checkPragmas(): Promise<string[]> {
+    const warnings: string[] = [];
+    const read = async (name: string): Promise<unknown> => {
+      const row = (await this.#db.execute(`PRAGMA ${name}`)).rows[0];
+      return row === undefined ? undefined : Object.values(row)[0];
+    };
+    const want = this.#pragmas;
+    const memory = (await this.databasePath()) === null;
+
+    if (want["journal_mode"] !== undefined) {
+      const actual = String(await read("journal_mode")).toLowerCase();
+      const expected = memory ? "memory" : String(want["journal_mode"]).toLowerCase();
+      if (actual !== expected) warnings.push(`journal_mode is "${actual}", expected "${expected}"`);
+    }
+    if (want["busy_timeout"] !== undefined) {
+      const actual = Number(await read("busy_timeout"));
+      const expected = Number(want["busy_timeout"]);
+      if (actual !== expected) warnings.push(`busy_timeout is ${actual} ms, expected ${expected} ms`);
+    }
+    const levelCheck = async (name: string, names: Record<string, number>, show: (n: number) => string): Promise<void> => {
+      const raw = want[name];
+      if (raw === undefined) return;
+      const text = String(raw).toUpperCase();
+      const expected = typeof raw === "number" ? raw : /^\d+$/.test(text) ? Number(text) : names[text];
+      const actual = Number(await read(name));
+      if (expected === undefined) {
+        warnings.push(`${name}: configured value ${JSON.stringify(raw)} is not recognised`);
+      } else if (actual !== expected) {
+        warnings.push(`${name} is ${show(actual)}, expected ${show(expected)}`);
+      }
+    };
+    const syncName = (n: number): string => Object.keys(SYNCHRONOUS).find((k) => SYNCHRONOUS[k] === n) ?? String(n);
+    await levelCheck("synchronous", SYNCHRONOUS, (n) => `${syncName(n)} (${n})`);
+    await levelCheck("foreign_keys", BOOLEAN, (n) => (n === 1 ? "ON" : n === 0 ? "OFF" : String(n)));
+    return warnings;
+  }
+
+  /** The main database file, from the options or `PRAGMA database_list`; `null` in memory. */
+  async databasePath(): Promise<string | null> {
+    if (this.#path !== undefined) return this.#path;
+    const rows = (await this.#db.execute("PRAGMA database_list")).rows;
+    const file = rows.find((r) => r["name"] === "main")?.["file"];
+    return typeof file === "string" && file !== "" ? file : null;
+  }
+}

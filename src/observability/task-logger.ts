@@ -1,0 +1,417 @@
+/**
+ * Task-level logging: {@link TaskLogger} keeps a task's history in `task_logs`, and
+ * {@link QueueLogger} writes the same events to the table and to the application's own logger.
+ * The statement builders ({@link taskLogInsert} and friends) let a caller put a log row in the
+ * same all-or-nothing batch as the status change it describes.
+ *
+ * Stored `details` use the Python PrismQ queue's keys (`from_status`, `error_type`,
+ * `next_run_after`, …) so both libraries read each other's rows.
+ *
+ * @example
+ * ```ts
+ * const logger = new QueueLogger(db, { appLogger: consoleLogger });
+ * await logger.logTaskTransition(id, "processing", "completed", { duration_ms: 120 });
+ * const history = await new TaskLogger(db).getTaskLogs(id);
+ * ```
+ *
+ * @module
+ */
+import { fromSqlTime, toSqlTime } from "../clock.ts";
+import type { QueueDatabase } from "../database.ts";
+import type { SqlValue, Statement } from "../driver.ts";
+import { isQueueError, QueueValidationError } from "../errors.ts";
+import * as z from "zod/mini";
+import { parseOptions } from "../options.ts";
+import * as o from "../sql/observability-sqlite.ts";
+import { TASK_STATUSES, type TaskStatus } from "../task.ts";
+
+/** Log levels of `task_logs.level`, least to most severe (the seed's names). */
+export const LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] as const;
+/** One of {@link LOG_LEVELS}. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Free-form, JSON-serialisable details of a log entry. */
+export type LogDetails = Readonly<Record<string, unknown>>;
+
+/** One row of `task_logs`, decoded. */
+export interface TaskLog {
+  readonly logId: number;
+  readonly taskId: number;
+  /** When it was written (epoch ms). */
+  readonly at: number;
+  readonly level: LogLevel;
+  /** Null only in rows written by other tools (the column allows NULL). */
+  readonly message: string | null;
+  /** Parsed JSON (an object for rows this library writes), null when none. */
+  readonly details: unknown;
+}
+
+/** Options of {@link TaskLogger.getTaskLogs} and {@link TaskLogger.getRecentLogs}. */
+export interface TaskLogQuery {
+  /** Only this level. */
+  readonly level?: LogLevel | undefined;
+  /** Most rows returned. @default 100 */
+  readonly limit?: number | undefined;
+}
+
+const MAX_TEXT = 8000;
+const DAY_MS = 86_400_000;
+
+const TaskLogQuerySchema = z.strictObject({
+  level: z.optional(z.enum(LOG_LEVELS)),
+  limit: z.optional(z.int().check(z.gte(1), z.lte(100_000))),
+});
+
+function checkTaskId(taskId: unknown): number {
+  if (typeof taskId !== "number" || !Number.isSafeInteger(taskId) || taskId < 1) {
+    throw new QueueValidationError("invalid task log", [`taskId: expected a positive integer, got ${String(taskId)}`]);
+  }
+  return taskId;
+}
+
+function checkLevel(level: unknown): LogLevel {
+  if (!(LOG_LEVELS as readonly unknown[]).includes(level)) {
+    throw new QueueValidationError("invalid task log", [`level: expected one of ${LOG_LEVELS.join(", ")}, got ${String(level)}`]);
+  }
+  return level as LogLevel;
+}
+
+function checkStatus(status: unknown, what: string): TaskStatus {
+  if (!(TASK_STATUSES as readonly unknown[]).includes(status)) {
+    throw new QueueValidationError("invalid task transition", [`${what}: expected one of ${TASK_STATUSES.join(", ")}, got ${String(status)}`]);
+  }
+  return status as TaskStatus;
+}
+
+function checkCount(value: unknown, what: string, min: number): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min) {
+    throw new QueueValidationError("invalid task retry", [`${what}: expected an integer >= ${min}, got ${String(value)}`]);
+  }
+  return value;
+}
+
+function clip(text: string): string {
+  return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}…` : text;
+}
+
+/** What one log row says, before it has a task and a time. */
+interface LogEntry {
+  readonly level: LogLevel;
+  readonly message: string;
+  readonly details: LogDetails | null;
+  /** `details` as stored. */
+  readonly detailsText: string | null;
+}
+
+/** The caller's details, checked before they are merged into a composed entry's own. */
+function checkDetails(details: unknown): LogDetails | null {
+  if (details === undefined || details === null) return null;
+  if (typeof details !== "object" || Array.isArray(details)) {
+    throw new QueueValidationError("invalid task log", ["details: expected a JSON object"]);
+  }
+  return details as LogDetails;
+}
+
+function eventEntry(level: unknown, message: unknown, details: unknown): LogEntry {
+  const lvl = checkLevel(level);
+  if (typeof message !== "string") throw new QueueValidationError("invalid task log", ["message: expected a string"]);
+  const d = checkDetails(details);
+  return { level: lvl, message, details: d, detailsText: d === null ? null : o.encodeJsonObject(d, "task log details") };
+}
+
+// The seed's levels: a transition into failed/dead_letter is an ERROR, into completed an INFO,
+// anything else (claims, retries, cancels) DEBUG.
+function transitionEntry(fromStatus: unknown, toStatus: unknown, details: unknown): LogEntry {
+  const extra = checkDetails(details);
+  const from = checkStatus(fromStatus, "fromStatus");
+  const to = checkStatus(toStatus, "toStatus");
+  const level: LogLevel = to === "failed" || to === "dead_letter" ? "ERROR" : to === "completed" ? "INFO" : "DEBUG";
+  return eventEntry(level, `Status transition: ${from} → ${to}`, { from_status: from, to_status: to, ...extra });
+}
+
+function errorEntry(error: unknown, details: unknown): LogEntry {
+  const extra = checkDetails(details);
+  const name = error instanceof Error ? error.name : typeof error;
+  const message = clip(error instanceof Error ? error.message : String(error));
+  const stack = error instanceof Error && typeof error.stack === "string" ? clip(error.stack) : null;
+  return eventEntry("ERROR", `Task error: ${name}: ${message}`, {
+    error_type: name,
+    error_message: message,
+    stack,
+    ...extra,
+  });
+}
+
+function retryEntry(attempt: unknown, maxAttempts: unknown, nextRunAfter: unknown, details: unknown): LogEntry {
+  const extra = checkDetails(details);
+  const a = checkCount(attempt, "attempt", 0);
+  const max = checkCount(maxAttempts, "maxAttempts", 1);
+  const at = nextRunAfter instanceof Date ? nextRunAfter.getTime() : nextRunAfter;
+  if (typeof at !== "number" || !Number.isFinite(at)) {
+    throw new QueueValidationError("invalid task retry", ["nextRunAfter: expected epoch ms or a valid Date"]);
+  }
+  return eventEntry("WARNING", `Retry scheduled: attempt ${a}/${max}`, {
+    attempt: a,
+    max_attempts: max,
+    next_run_after: toSqlTime(at),
+    ...extra,
+  });
+}
+
+/** Options of the statement builders below. */
+export interface LogInsertOptions {
+  /**
+   * Insert only if the previous statement in the batch changed exactly one row (see
+   * `insertTaskLogIfChanged`); the statement then has no RETURNING.
+   */
+  readonly ifPreviousChanged?: boolean;
+}
+
+function entryInsert(taskId: unknown, entry: LogEntry, atMs: number, options?: LogInsertOptions): Statement {
+  if (!Number.isFinite(atMs)) throw new QueueValidationError("invalid task log", ["atMs: expected epoch ms"]);
+  const row = {
+    taskId: checkTaskId(taskId),
+    at: toSqlTime(atMs),
+    level: entry.level,
+    message: entry.message,
+    details: entry.detailsText,
+  };
+  return options?.ifPreviousChanged === true ? o.insertTaskLogIfChanged(row) : o.insertTaskLog(row);
+}
+
+/**
+ * The INSERT of one `task_logs` row (RETURNING `log_id`), validated like {@link TaskLogger.log}.
+ * Pure, so a caller can run it in the same `db.batch` as the change it records.
+ */
+export function taskLogInsert(
+  taskId: number,
+  level: LogLevel,
+  message: string,
+  details: LogDetails | null | undefined,
+  atMs: number,
+): Statement {
+  return entryInsert(taskId, eventEntry(level, message, details), atMs);
+}
+
+/** The INSERT that {@link QueueLogger.logTaskTransition} writes, for the batch of the status change. */
+export function taskTransitionLogInsert(
+  taskId: number,
+  fromStatus: TaskStatus,
+  toStatus: TaskStatus,
+  details: LogDetails | null | undefined,
+  atMs: number,
+  options?: LogInsertOptions,
+): Statement {
+  return entryInsert(taskId, transitionEntry(fromStatus, toStatus, details), atMs, options);
+}
+
+/** The INSERT that {@link QueueLogger.logTaskError} writes, for the batch of the failure. */
+export function taskErrorLogInsert(
+  taskId: number,
+  error: unknown,
+  details: LogDetails | null | undefined,
+  atMs: number,
+  options?: LogInsertOptions,
+): Statement {
+  return entryInsert(taskId, errorEntry(error, details), atMs, options);
+}
+
+/** The INSERT that {@link QueueLogger.logTaskRetry} writes, for the batch of the retry. */
+export function taskRetryLogInsert(
+  taskId: number,
+  attempt: number,
+  maxAttempts: number,
+  nextRunAfter: number | Date,
+  details: LogDetails | null | undefined,
+  atMs: number,
+  options?: LogInsertOptions,
+): Statement {
+  return entryInsert(taskId, retryEntry(attempt, maxAttempts, nextRunAfter, details), atMs, options);
+}
+
+function rowToTaskLog(row: Readonly<Record<string, SqlValue>>): TaskLog {
+  const message = row["message"];
+  return Object.freeze({
+    logId: Number(row["log_id"]),
+    taskId: Number(row["task_id"]),
+    at: fromSqlTime(String(row["at_utc"])),
+    level: String(row["level"]) as LogLevel,
+    message: message === null || message === undefined ? null : String(message),
+    details: o.decodeJson(row["details"]),
+  });
+}
+
+/**
+ * Persistent, per-task log in `task_logs`. Rows go with their task (the foreign key cascades), so
+ * logging for a task that does not exist is refused with a constraint error.
+ */
+export class TaskLogger {
+  readonly #db: QueueDatabase;
+
+  /** A logger on an open {@link QueueDatabase}. */
+  constructor(db: QueueDatabase) {
+    this.#db = db;
+  }
+
+  /**
+   * Records one event of a task, timestamped by the database's clock, so a task's history can be
+   * read back after the fact. Returns the new `log_id`.
+   */
+  async log(taskId: number, level: LogLevel, message: string, details?: LogDetails | null): Promise<number> {
+    const stmt = taskLogInsert(taskId, level, message, details, this.#db.clock.now());
+    const r = await this.#db.run(stmt);
+    return Number(r.rows[0]?.["log_id"]);
+  }
+
+  /** A task's history, newest first, to see what happened to it. */
+  async getTaskLogs(taskId: number, query: TaskLogQuery = {}): Promise<TaskLog[]> {
+    const q = parseOptions(TaskLogQuerySchema, query, "getTaskLogs options");
+    const r = await this.#db.run(o.selectTaskLogs({ taskId: checkTaskId(taskId), level: q.level ?? null, limit: q.limit ?? 100 }));
+    return r.rows.map(rowToTaskLog);
+  }
+
+  /** The latest log rows across all tasks, newest first, for a live view of the queue. */
+  async getRecentLogs(query: TaskLogQuery = {}): Promise<TaskLog[]> {
+    const q = parseOptions(TaskLogQuerySchema, query, "getRecentLogs options");
+    const r = await this.#db.run(o.selectTaskLogs({ taskId: null, level: q.level ?? null, limit: q.limit ?? 100 }));
+    return r.rows.map(rowToTaskLog);
+  }
+
+  /**
+   * Deletes rows written more than `days` before the clock's now (log rotation, so the table
+   * does not grow without bound). A row exactly `days` old is kept. Returns how many went.
+   */
+  async deleteOldLogs(days: number = 30): Promise<number> {
+    if (typeof days !== "number" || !Number.isFinite(days) || days < 0) {
+      throw new QueueValidationError("invalid deleteOldLogs", [`days: expected a number >= 0, got ${String(days)}`]);
+    }
+    const cutoff = this.#db.clock.now() - days * DAY_MS;
+    const r = await this.#db.run(o.deleteTaskLogsBefore(toSqlTime(cutoff)));
+    return r.changes;
+  }
+}
+
+/** A structured application logger; pino, winston and `console` all fit with a thin wrapper. */
+export interface AppLogger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+const toConsole =
+  (method: "debug" | "info" | "warn" | "error") =>
+  (message: string, fields?: Record<string, unknown>): void => {
+    if (fields === undefined) console[method](message);
+    else console[method](message, fields);
+  };
+
+/** An {@link AppLogger} that writes to the global `console`. */
+export const consoleLogger: AppLogger = Object.freeze({
+  debug: toConsole("debug"),
+  info: toConsole("info"),
+  warn: toConsole("warn"),
+  error: toConsole("error"),
+});
+
+const noop = (): void => {};
+
+/** An {@link AppLogger} that drops everything (the table is then the only record). */
+export const silentLogger: AppLogger = Object.freeze({ debug: noop, info: noop, warn: noop, error: noop });
+
+const APP_METHOD: Record<LogLevel, keyof AppLogger> = {
+  DEBUG: "debug",
+  INFO: "info",
+  WARNING: "warn",
+  ERROR: "error",
+  CRITICAL: "error",
+};
+
+/** Options of {@link QueueLogger}. */
+export interface QueueLoggerOptions {
+  /** Where each event also goes. @default consoleLogger */
+  readonly appLogger?: AppLogger | undefined;
+  /** Writes the rows. @default a new TaskLogger on the same database */
+  readonly taskLogger?: TaskLogger | undefined;
+}
+
+/**
+ * Writes each task event twice: a `task_logs` row and a call to the application logger at the
+ * matching level (`WARNING` → `warn`, `ERROR` and `CRITICAL` → `error`).
+ *
+ * Logging must not break the work it describes: if the row cannot be written (database down,
+ * task deleted), the failure goes to the app logger's `error`, the event is still sent to the app
+ * logger, and the method returns null instead of a `log_id`. A throwing app logger is ignored.
+ * Bad input is still a {@link QueueValidationError}, thrown before anything is logged.
+ */
+export class QueueLogger {
+  readonly #app: AppLogger;
+  readonly #tasks: TaskLogger;
+
+  /** A logger on an open {@link QueueDatabase}. */
+  constructor(db: QueueDatabase, options: QueueLoggerOptions = {}) {
+    const app = options.appLogger ?? consoleLogger;
+    for (const m of ["debug", "info", "warn", "error"] as const) {
+      if (typeof app?.[m] !== "function") {
+        throw new QueueValidationError("invalid QueueLogger options", [`appLogger.${m}: expected a function`]);
+      }
+    }
+    this.#app = app;
+    this.#tasks = options.taskLogger ?? new TaskLogger(db);
+  }
+
+  /** Records any event of a task in both logs. Returns the `log_id`, or null if the row failed. */
+  async logTaskEvent(taskId: number, level: LogLevel, message: string, details?: LogDetails | null): Promise<number | null> {
+    return this.#write(taskId, eventEntry(level, message, details));
+  }
+
+  /** Records a status change, at the level its destination deserves (failures are errors). */
+  async logTaskTransition(
+    taskId: number,
+    fromStatus: TaskStatus,
+    toStatus: TaskStatus,
+    details?: LogDetails | null,
+  ): Promise<number | null> {
+    return this.#write(taskId, transitionEntry(fromStatus, toStatus, details));
+  }
+
+  /** Records a handler's error with its name, message and stack, so a failure can be diagnosed later. */
+  async logTaskError(taskId: number, error: unknown, details?: LogDetails | null): Promise<number | null> {
+    return this.#write(taskId, errorEntry(error, details));
+  }
+
+  /** Records that a task will run again, and when, so retry storms show up in the logs. */
+  async logTaskRetry(
+    taskId: number,
+    attempt: number,
+    maxAttempts: number,
+    nextRunAfter: number | Date,
+    details?: LogDetails | null,
+  ): Promise<number | null> {
+    return this.#write(taskId, retryEntry(attempt, maxAttempts, nextRunAfter, details));
+  }
+
+  async #write(taskId: number, entry: LogEntry): Promise<number | null> {
+    checkTaskId(taskId);
+    let logId: number | null = null;
+    try {
+      logId = await this.#tasks.log(taskId, entry.level, entry.message, entry.details);
+    } catch (err) {
+      if (isQueueError(err, "VALIDATION")) throw err;
+      this.#emit("error", `Task ${taskId}: failed to write task log: ${err instanceof Error ? err.message : String(err)}`, {
+        taskId,
+        error: err,
+      });
+    }
+    this.#emit(APP_METHOD[entry.level], `Task ${taskId}: ${entry.message}`, { taskId, logId, details: entry.details });
+    return logId;
+  }
+
+  #emit(method: keyof AppLogger, message: string, fields: Record<string, unknown>): void {
+    try {
+      this.#app[method](message, fields);
+    } catch {
+      // A faulty app logger must not break the task it is logging.
+    }
+  }
+}

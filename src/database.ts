@@ -87,6 +87,7 @@ export class QueueDatabase {
   readonly #gate = new Mutex();
   #closed = false;
   #busyRetryCount = 0;
+  #callCount = 0;
 
   /** Wraps an open driver. Call {@link initializeSchema} (or use {@link QueueDatabase.open}) before use. */
   constructor(driver: Driver, options: QueueDatabaseOptions = {}) {
@@ -125,6 +126,14 @@ export class QueueDatabase {
   /** Busy retries spent so far (each one a wait after the engine's busy timeout ran out). */
   get busyRetryCount(): number {
     return this.#busyRetryCount;
+  }
+
+  /**
+   * Statements and batches run through this database so far (each counted once, however many
+   * busy retries it took): the denominator of the busy-retry rate.
+   */
+  get callCount(): number {
+    return this.#callCount;
   }
 
   /** True once {@link close} has been called. */
@@ -268,6 +277,7 @@ export class QueueDatabase {
 
   #gated<T>(call: () => Promise<T>): Promise<T> {
     if (this.#closed) return Promise.reject(new QueueClosedError());
+    this.#callCount++;
     // Fast path: with no user transaction open or waiting, go straight to the driver; sync
     // drivers then pay for no lock at all.
     if (!this.#gate.locked) return this.#withBusyRetry(call);

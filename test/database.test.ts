@@ -264,6 +264,7 @@ for (const d of DRIVERS) {
           e instanceof QueueBusyError && /2 retries/.test(e.message),
         );
         assert.equal(other.busyRetryCount, 2);
+        assert.equal(other.callCount, 1, "one call, however many retries");
         release();
         await tx;
         assert.equal(typeof (await new QueueClient(other).enqueue("t", {})), "number", "works once the lock is gone");

@@ -260,11 +260,12 @@ for (const d of DRIVERS) {
           await held;
         });
         await new Promise((r) => setTimeout(r, 5));
+        const callsBefore = other.callCount;
         await assert.rejects(new QueueClient(other).enqueue("t", {}), (e: unknown) =>
           e instanceof QueueBusyError && /2 retries/.test(e.message),
         );
         assert.equal(other.busyRetryCount, 2);
-        assert.equal(other.callCount, 1, "one call, however many retries");
+        assert.equal(other.callCount - callsBefore, 1, "one call, however many retries");
         release();
         await tx;
         assert.equal(typeof (await new QueueClient(other).enqueue("t", {})), "number", "works once the lock is gone");

@@ -5,6 +5,7 @@
  */
 import { fromSqlTime } from "./clock.ts";
 import type { SqlValue } from "./driver.ts";
+import { decodeJson as json } from "./sql/observability-sqlite.ts";
 
 /**
  * Every status a task can have. `queued` → `processing` → `completed`, or back to `queued` for a
@@ -70,17 +71,6 @@ function str(v: SqlValue | undefined): string | null {
 function time(v: SqlValue | undefined): number | null {
   return v === null || v === undefined ? null : fromSqlTime(String(v));
 }
-function json(v: SqlValue | undefined): unknown {
-  if (v === null || v === undefined) return null;
-  const text = String(v);
-  try {
-    return JSON.parse(text);
-  } catch {
-    // A row written by hand with a non-JSON payload is returned as its text, not refused.
-    return text;
-  }
-}
-
 /** Maps a `SELECT *` / `RETURNING *` row of `task_queue` to a {@link Task}. */
 export function rowToTask<P = unknown>(row: Readonly<Record<string, SqlValue>>): Task<P> {
   const compat = json(row["compatibility"]);

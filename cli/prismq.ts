@@ -1,26 +1,44 @@
 /**
  * `prismq`: the command-line face of the queue. Create a database, enqueue and inspect tasks,
- * and run `prismq demo`, which shows producers, several workers with different claim strategies,
- * retries with backoff and a progress bar on one SQLite file.
+ * export metrics, take and restore backups, run maintenance, run a worker process from a config
+ * file and a handlers module, and run `prismq demo`, which shows producers, several workers with
+ * different claim strategies, retries with backoff and a progress bar on one SQLite file.
  *
  * Run from a checkout with `node cli/prismq.ts …` (Node 22 type stripping), or as the `prismq`
- * bin bundled to `dist/cli.js`. Exit codes: 0 success, 1 failure (or a demo whose tasks did not
- * end as expected), 2 bad usage or bad input, 130 interrupted.
+ * bin bundled to `dist/cli.js`. Exit codes: 0 success, 1 failure (runtime or database error, a
+ * check that found problems, or a demo whose tasks did not end as expected), 2 bad usage or bad
+ * input, 3 a worker whose graceful shutdown timed out, 130 interrupted demo.
  *
  * @module
  */
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { type NodeDriverName, openQueueDatabase, resolveDbPath } from "../adapters/node/index.ts";
 import {
+  createQueueBackup,
+  createQueueMaintenance,
+  type NodeDriverName,
+  openQueueDatabase,
+  resolveDbPath,
+} from "../adapters/node/index.ts";
+import { configFormatOf, parseWorkerConfig, type WorkerConfig } from "../src/config/worker-config.ts";
+import {
+  type AppLogger,
+  BackupTargetExistsError,
+  type BackupVerification,
+  CHECKPOINT_MODES,
+  type CheckpointMode,
   CLAIM_STRATEGIES,
+  defaultDbPath,
   type EnqueueOptions,
   isQueueError,
   QueueClient,
   type QueueDatabase,
+  type QueueHealthSummary,
+  QueueMetrics,
   type QueueStats,
   QueueWorker,
   type Task,
@@ -28,7 +46,9 @@ import {
   type TaskHandler,
   TASK_STATUSES,
   type TaskStatus,
+  WorkerHeartbeat,
   type WorkerEvent,
+  type WorkerRunStats,
 } from "../src/index.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -52,7 +72,13 @@ Usage:
   prismq init      [--db PATH]                       create or migrate the database
   prismq enqueue   TYPE [PAYLOAD_JSON] [options]     add a task, print its id
   prismq list      [--status S] [--type T] [--json]  list tasks
-  prismq stats     [--json]                          task counts by status
+  prismq stats     [--json]                          task counts by status and health
+  prismq metrics   [--format prometheus|json]        Prometheus text or the health summary
+  prismq backup    [--dir D] [--name N] [--keep N]  back up and verify; --list to list backups
+  prismq restore   BACKUP_PATH [--force]             verify a backup and restore it to --db
+  prismq maintenance OP [options]                    checkpoint, analyze, vacuum, integrity,
+                                                     cleanup-leases, stats, optimize, purge, pragmas
+  prismq worker    --config FILE --handlers MODULE   run a worker process until SIGINT/SIGTERM
   prismq demo      [--tasks N] [--workers N] [--concurrency N]
                                                      run workers on a mixed batch, with progress
 
@@ -97,11 +123,152 @@ Options:
 ${COMMON_HELP}`,
   stats: `Usage: prismq stats [--json]
 
-Prints task counts by status and the total.
+Prints task counts by status and the total, and the queue's health verdict (healthy, degraded
+or unhealthy, with the reasons). The JSON form has one key per status, "total", and "health":
+the full health summary of 'prismq metrics --format json'.
 
 Options:
   --json               print JSON instead of a table
 ${COMMON_HELP}`,
+  metrics: `Usage: prismq metrics [--format prometheus|json]
+
+Prints the queue's metrics: in the Prometheus text exposition format (default; task counts by
+status and type, processing-time quantiles over 24 h, workers by heartbeat state, age of the
+oldest runnable task), or as JSON, the health summary (verdict and reasons, depth by status,
+24 h success/failure rates, 1 h throughput, worker counts). For a node_exporter textfile
+collector, write a temporary file and rename it, so the collector never reads half a file:
+  prismq metrics > prismq.prom.tmp && mv prismq.prom.tmp /var/lib/node_exporter/prismq.prom
+
+Options:
+  --format F           prometheus (default) or json
+  --json               same as --format json
+${COMMON_HELP}`,
+  backup: `Usage: prismq backup [--dir DIR] [--name NAME] [--keep N] [--json]
+       prismq backup --list [--dir DIR] [--json]
+
+Writes a consistent snapshot of the database (VACUUM INTO, safe while workers run) to
+DIR/queue-NAME-<UTC time>.db, verifies it (integrity check, schema version, task table) and
+prints its path, size and verification. With --keep N, then deletes all but the N newest
+backups in DIR (only files named like this command's backups) and prints what it removed; a
+backup that fails verification exits 1 and removes nothing. --list prints the backups in DIR,
+newest first, without opening the database.
+
+Options:
+  --dir DIR            backup folder (default: a 'backups' folder next to the database)
+  --name NAME          label in the file name: letters, digits, '_' and '-' (default: backup)
+  --keep N             afterwards keep only the N newest backups in DIR (N >= 1), whatever
+                       their NAME: give differently rotated backups (daily, weekly) their own DIR
+  --list               list the backups in DIR instead of taking one
+  --json               print JSON
+${COMMON_HELP}
+
+Exit codes: 0 backup taken and verified, 1 backup or verification failed, 2 bad usage or no
+database file at --db.`,
+  restore: `Usage: prismq restore BACKUP_PATH [--db TARGET] [--force] [--json]
+
+Verifies the backup, then restores it to the database file TARGET (--db, default below): the
+copy is written next to TARGET, verified again and renamed over it, so a crash leaves either the
+old database or the restored one. Stop every worker and close every other connection to TARGET
+first: a process that still has it open would go on writing to the replaced file. This command
+opens nothing on TARGET.
+
+An existing database at TARGET (or its -wal, -shm or -journal file) is replaced only with
+--force, which also deletes those side files. Without it the restore is refused with exit code 2:
+the command line is missing its permission, nothing was written, and the same command with
+--force does the job.
+
+Options:
+  --force              replace an existing database at TARGET
+  --json               print JSON
+${COMMON_HELP}
+
+Exit codes: 0 restored, 1 the backup failed verification or the restore failed (TARGET is left
+as it was), 2 bad usage: no file at BACKUP_PATH, or TARGET exists and --force was not given.`,
+  maintenance: `Usage: prismq maintenance OP [options]
+
+Runs one maintenance operation on the database and prints what it did.
+
+Operations:
+  checkpoint [--mode M]     copy the WAL into the database file; M is PASSIVE (default), FULL,
+                            RESTART or TRUNCATE (TRUNCATE also shrinks the -wal file to 0 bytes);
+                            exits 1 if other connections kept it from finishing (busy)
+  analyze                   refresh the query planner's statistics
+  vacuum                    rebuild the file without its free pages; blocks every writer
+                            (workers included) until it ends and needs up to twice the file's
+                            size in free disk: run it in a quiet period
+  integrity                 PRAGMA integrity_check; exits 1 unless it says 'ok'
+  cleanup-leases --timeout-ms N
+                            put back every 'processing' task that started more than N ms ago or
+                            whose lease ran out ('failed' if its attempts are spent)
+  stats                     file size, WAL size, free pages, rows by status, logs and workers
+  optimize [--full]         ANALYZE and PRAGMA optimize; --full also VACUUMs (see vacuum)
+  purge --older-than-ms N   delete 'completed' tasks that finished more than N ms ago, with
+                            their logs (failed and dead-lettered tasks are kept)
+  pragmas                   compare journal_mode, busy_timeout, synchronous and foreign_keys
+                            with the queue's defaults; prints one warning per difference and
+                            exits 1 if there is any. busy_timeout, synchronous and foreign_keys
+                            are per connection and set by this command's own connection, so
+                            in practice this checks journal_mode (stored in the file)
+
+Options:
+  --json                    print JSON
+${COMMON_HELP}
+
+Exit codes: 0 done, 1 the operation failed or found a problem (integrity, pragmas, busy
+checkpoint), 2 bad usage (unknown OP, an option OP does not take, a missing or bad number).`,
+  worker: `Usage: prismq worker --config FILE --handlers MODULE [--db PATH] [--driver NAME] [--quiet]
+
+Runs one worker process: claims tasks of the handled types from the database, runs their
+handlers, records the outcomes, and keeps a heartbeat row in the 'workers' table, until
+SIGINT or SIGTERM.
+
+Options:
+  --config FILE        worker config in JSON, YAML or TOML, by extension (.json, .yaml, .yml,
+                       .toml): workerId, strategy, concurrency, batchSize, leaseMs,
+                       renewIntervalMs, pollIntervalMs, heartbeatIntervalMs, staleAfterMs,
+                       capabilities, taskTypes, backoff, crashPolicy, shutdownTimeoutMs,
+                       database { path, driver, pragmas, busyRetries }. PRISMQ_* environment
+                       variables override its keys (PRISMQ_CONCURRENCY, PRISMQ_WORKER_ID,
+                       PRISMQ_TASK_TYPES=a,b, PRISMQ_PRAGMA_<NAME>, ...)
+  --handlers MODULE    path (relative to the current folder) of an ES module whose named export
+                       'handlers', or else its default export, maps task types to functions
+                       (payload, { task, signal, workerId }) => Promise; resolving completes
+                       the task, throwing retries or fails it
+  --db PATH            database file. Precedence: --db, then $PRISMQ_QUEUE_DB_PATH, then
+                       database.path in the config, then ${defaultDbPath({}, process.platform)}
+  --driver NAME        auto | better-sqlite3 | node-sqlite; overrides database.driver
+                       (and $PRISMQ_DB_DRIVER)
+  --quiet              no per-task lines (claims, completions) and no start-up line; retries,
+                       failures and worker errors are still logged
+  -h, --help           show this help
+
+If the config lists taskTypes, only those types are registered, and each must be in MODULE;
+otherwise every handler of MODULE is. Relative paths (MODULE, --db, database.path) are resolved
+against the current folder. Before MODULE is loaded, PRISMQ_QUEUE_DB_PATH is set to the
+(absolute) path of the database the worker opens, so handlers can find it.
+
+Output: once the worker is registered and claiming, one line on stdout, for a supervisor or a
+parent process to wait for:
+  prismq worker <id> ready (pid <N>)
+Everything else goes to stderr: a start-up line with the settings, one line per event
+(time, level, message, key=value fields), and at exit the worker's totals:
+  prismq worker <id> stopped: claimed N, completed N, retried N, failed N, ...; database busyRetries=N calls=N
+
+Shutdown: on SIGINT or SIGTERM the worker claims nothing new, waits for running handlers to
+finish and record their outcome, removes its 'workers' row and exits 0. Handlers are not
+aborted: a graceful stop lets them finish. The wait is bounded by shutdownTimeoutMs (config,
+default 30000). If handlers are still running when it runs out, or on a second signal, the
+worker closes the database and exits 3 at once: the tasks it was running stay 'processing'
+until their lease (leaseMs) expires, or another worker sees this one stale (staleAfterMs, its
+'workers' row is left for that), and are then claimed again, the abandoned run counting as an
+attempt (a task whose attempts are spent ends 'failed'). Handlers should therefore be idempotent.
+
+Exit codes:
+  0  stopped gracefully after SIGINT or SIGTERM
+  1  runtime or database failure at start (the database cannot be opened, migrated or written)
+  2  bad usage, a bad config file (the message names the file, the key and what was expected),
+     or a bad handlers module (missing, failing to load, no handlers, a taskTypes entry missing)
+  3  shutdown timed out, or a second signal: running tasks were left to their leases`,
   demo: `Usage: prismq demo [options]
 
 Enqueues a mixed batch in one transaction (varied priorities, delayed tasks, a type that fails
@@ -239,14 +406,27 @@ function displayPath(path: string): string {
 // Database access
 // ---------------------------------------------------------------------------------------------
 
-/** Opens the database named by `--db`/`--driver` (or the defaults), validating the driver name. */
-async function openDb(values: ParsedValues): Promise<{ db: QueueDatabase; path: string }> {
-  const driver = strOption(values, "driver") ?? "auto";
+/** The database path of `--db` (or the default), refusing `:memory:` where a file is needed. */
+function fileDbPath(values: ParsedValues, what: string): string {
+  const path = resolveDbPath(strOption(values, "db"));
+  if (path === ":memory:" || path === "") throw new UsageError(`${what} needs a database file, not ':memory:'`);
+  return resolve(path);
+}
+
+/** Validates `--driver` and returns it. */
+function driverOption(values: ParsedValues, fallback: NodeDriverName = "auto"): NodeDriverName {
+  const driver = strOption(values, "driver") ?? fallback;
   if (!(DRIVER_NAMES as readonly string[]).includes(driver)) {
     throw new UsageError(`--driver must be one of ${DRIVER_NAMES.join(", ")}, got '${driver}'`);
   }
+  return driver as NodeDriverName;
+}
+
+/** Opens the database named by `--db`/`--driver` (or the defaults), validating the driver name. */
+async function openDb(values: ParsedValues): Promise<{ db: QueueDatabase; path: string }> {
+  const driver = driverOption(values);
   const path = resolveDbPath(strOption(values, "db"));
-  const db = await openQueueDatabase({ path, driver: driver as NodeDriverName });
+  const db = await openQueueDatabase({ path, driver });
   return { db, path: displayPath(path) };
 }
 
@@ -255,6 +435,20 @@ async function withDb<T>(values: ParsedValues, fn: (db: QueueDatabase, path: str
   const { db, path } = await openDb(values);
   try {
     return await fn(db, path);
+  } finally {
+    await db.close();
+  }
+}
+
+/**
+ * Runs `fn` on a scratch in-memory database, for backup operations that must not open the
+ * queue's own file (listing backups, restoring over it): `QueueBackup` needs a database object,
+ * but only its file-system and opener parts are used then.
+ */
+async function withScratchDb<T>(values: ParsedValues, fn: (db: QueueDatabase) => Promise<T>): Promise<T> {
+  const db = await openQueueDatabase({ path: ":memory:", driver: driverOption(values) });
+  try {
+    return await fn(db);
   } finally {
     await db.close();
   }
@@ -376,14 +570,333 @@ async function cmdStats(args: readonly string[]): Promise<number> {
   noExtraPositionals("stats", positionals, 0);
   return withDb(values, async (db, path) => {
     const stats = await new QueueClient(db).stats();
+    const health = await new QueueMetrics(db).getQueueHealthSummary();
     if (values["json"] === true) {
-      out(JSON.stringify(stats));
+      // The counts stay top-level keys (scripts read them); the health summary is added beside them.
+      out(JSON.stringify({ ...stats, health }));
       return 0;
     }
     const rows = [...TASK_STATUSES, "total" as const].map((s) => [s, String(stats[s])]);
     for (const line of formatTable(["status", "tasks"], rows, new Set([1]))) out(line);
+    out(`health:   ${healthLine(health)}`);
     out(`database: ${path}`);
     return 0;
+  });
+}
+
+/** The health verdict and its reasons on one line, e.g. `degraded (2 stale workers)`. */
+function healthLine(health: QueueHealthSummary): string {
+  return health.reasons.length === 0 ? health.status : `${health.status} (${health.reasons.join("; ")})`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commands: metrics, backup, restore, maintenance
+// ---------------------------------------------------------------------------------------------
+
+/** `prismq metrics`: Prometheus text for a scrape or textfile collector, or the health summary as JSON. */
+async function cmdMetrics(args: readonly string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs("metrics", args, {
+    format: { type: "string" },
+    json: { type: "boolean" },
+  });
+  noExtraPositionals("metrics", positionals, 0);
+  const format = strOption(values, "format") ?? (values["json"] === true ? "json" : "prometheus");
+  if (format !== "prometheus" && format !== "json") {
+    throw new UsageError(`--format must be prometheus or json, got '${format}'`);
+  }
+  if (values["json"] === true && format !== "json") throw new UsageError("--json conflicts with --format prometheus");
+  return withDb(values, async (db) => {
+    const metrics = new QueueMetrics(db);
+    if (format === "json") {
+      out(JSON.stringify(await metrics.getQueueHealthSummary(), null, 2));
+    } else {
+      // The exposition already ends with a newline; out() adds the line's own.
+      out((await metrics.toPrometheus()).replace(/\n$/, ""));
+    }
+    return 0;
+  });
+}
+
+/** A verification as one line: `ok (integrity ok, schema 3, 12 tasks)` or `FAILED (reason)`. */
+function verificationLine(v: BackupVerification): string {
+  return v.ok
+    ? `ok (integrity ok, schema ${String(v.schemaVersion)}, ${String(v.tasks)} tasks)`
+    : `FAILED (${v.reason ?? v.problem ?? "verification failed"})`;
+}
+
+/** `prismq backup`: an online, verified backup with optional rotation, or the list of backups. */
+async function cmdBackup(args: readonly string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs("backup", args, {
+    dir: { type: "string" },
+    name: { type: "string" },
+    keep: { type: "string" },
+    list: { type: "boolean" },
+    json: { type: "boolean" },
+  });
+  noExtraPositionals("backup", positionals, 0);
+  const json = values["json"] === true;
+  const keep = intOption(values, "keep", undefined, 1, 1_000_000);
+  const dbPath = fileDbPath(values, "backup");
+  const dir = resolve(strOption(values, "dir") ?? join(dirname(dbPath), "backups"));
+  const driver = driverOption(values);
+
+  if (values["list"] === true) {
+    for (const option of ["name", "keep"]) {
+      if (values[option] !== undefined) throw new UsageError(`--list cannot be combined with --${option}`);
+    }
+    return withScratchDb(values, async (scratch) => {
+      const backups = await createQueueBackup(scratch, { dir, driver }).listBackups();
+      if (json) {
+        out(JSON.stringify(backups, null, 2));
+        return 0;
+      }
+      if (backups.length === 0) {
+        out(`(no backups in ${dir})`);
+        return 0;
+      }
+      const rows = backups.map((b) => [formatTime(b.createdAt), b.label, String(b.size), b.path]);
+      for (const line of formatTable(["created (UTC)", "name", "bytes", "path"], rows, new Set([2]))) out(line);
+      return 0;
+    });
+  }
+
+  // Opening a missing file would create an empty queue and back that up: almost surely a typo.
+  if (!existsSync(dbPath)) throw new UsageError(`no database at ${dbPath}`);
+  return withDb(values, async (db) => {
+    const backup = createQueueBackup(db, { dir, driver });
+    const info = await backup.createBackup({ name: strOption(values, "name") });
+    const verification = await backup.verifyBackup(info.path);
+    // Never rotate good backups away because of a new one that failed verification.
+    const removed = verification.ok && keep !== undefined ? await backup.cleanupOldBackups(keep) : [];
+    if (json) {
+      out(JSON.stringify({ backup: info, verification, removed }, null, 2));
+    } else {
+      out(`backup:   ${info.path}`);
+      out(`size:     ${info.size} bytes`);
+      out(`verified: ${verificationLine(verification)}`);
+      if (keep !== undefined && verification.ok) {
+        out(`removed:  ${removed.length === 0 ? `none (${keep} newest kept)` : `${removed.length} old backup(s), ${keep} newest kept`}`);
+        for (const path of removed) out(`  ${path}`);
+      }
+    }
+    if (!verification.ok) {
+      err(`prismq backup: backup ${info.path} failed verification: ${verification.reason ?? verification.problem ?? "unknown"}`);
+      return 1;
+    }
+    return 0;
+  });
+}
+
+/**
+ * `prismq restore`: verifies a backup and restores it over `--db`. Opens nothing on the target
+ * (the library needs it closed), so the `QueueBackup` sits on a scratch in-memory database.
+ */
+async function cmdRestore(args: readonly string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs("restore", args, {
+    force: { type: "boolean" },
+    json: { type: "boolean" },
+  });
+  const [backupArg] = positionals;
+  if (backupArg === undefined || backupArg === "") throw new UsageError("missing BACKUP_PATH (usage: prismq restore BACKUP_PATH [--db TARGET] [--force])");
+  noExtraPositionals("restore", positionals, 1);
+  const backupPath = resolve(backupArg);
+  if (!existsSync(backupPath)) throw new UsageError(`no backup file at ${backupPath}`);
+  const target = fileDbPath(values, "restore");
+  const force = values["force"] === true;
+  const json = values["json"] === true;
+  return withScratchDb(values, async (scratch) => {
+    const backup = createQueueBackup(scratch, { dir: dirname(backupPath), driver: driverOption(values) });
+    const verification = await backup.verifyBackup(backupPath);
+    if (!verification.ok) {
+      err(`prismq restore: invalid backup ${backupPath}: ${verification.reason ?? verification.problem ?? "verification failed"}`);
+      return 1;
+    }
+    let result;
+    try {
+      result = await backup.restoreBackup(backupPath, { targetPath: target, force });
+    } catch (e) {
+      // The library's wording names its `force` option; the CLI's is a flag.
+      if (e instanceof BackupTargetExistsError) throw new UsageError(`restore target already exists: ${e.path}; pass --force to replace it`);
+      throw e;
+    }
+    if (json) {
+      out(JSON.stringify({ backup: backupPath, ...result }, null, 2));
+    } else {
+      out(`restored: ${result.path}`);
+      out(`from:     ${backupPath}`);
+      out(`replaced: ${result.replaced ? "yes (the previous database and its -wal/-shm files were replaced)" : "no (new file)"}`);
+      out(`verified: ${verificationLine(result.verification)}`);
+    }
+    return 0;
+  });
+}
+
+/** What one maintenance operation did: its exit code, its JSON form and its text lines. */
+interface MaintenanceResult {
+  readonly code: number;
+  readonly json: unknown;
+  readonly lines: readonly string[];
+}
+
+/** Options each maintenance operation takes besides `--json` and the common ones. */
+const MAINTENANCE_OPS: Readonly<Record<string, OptionSpec>> = {
+  checkpoint: { mode: { type: "string" } },
+  analyze: {},
+  vacuum: {},
+  integrity: {},
+  "cleanup-leases": { "timeout-ms": { type: "string" } },
+  stats: {},
+  optimize: { full: { type: "boolean" } },
+  purge: { "older-than-ms": { type: "string" } },
+  pragmas: {},
+};
+
+/** Reads an option every run of an operation needs, as a non-negative integer. */
+function requiredMs(values: ParsedValues, name: string, op: string): number {
+  if (values[name] === undefined) throw new UsageError(`${op} needs --${name} N`);
+  return intOption(values, name, undefined, 0, Number.MAX_SAFE_INTEGER)!;
+}
+
+/** Bytes as a short human figure: `12.3 MB`, `512 B`. */
+function formatBytes(bytes: number | null): string {
+  if (bytes === null) return "unknown";
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+/**
+ * `prismq maintenance OP`: the routine care of a queue file, one operation per run, for cron
+ * jobs and operators. Parses twice: once to find OP wherever it stands, then with OP's own
+ * options so one it does not take (`analyze --full`) is refused.
+ */
+async function cmdMaintenance(args: readonly string[]): Promise<number> {
+  const allOptions: Record<string, OptionSpec[string]> = { json: { type: "boolean" } };
+  for (const spec of Object.values(MAINTENANCE_OPS)) Object.assign(allOptions, spec);
+  const first = parseCommandArgs("maintenance", args, allOptions);
+  const op = first.positionals[0];
+  if (op === undefined) {
+    throw new UsageError(`missing OP: one of ${Object.keys(MAINTENANCE_OPS).join(", ")} (see 'prismq maintenance --help')`);
+  }
+  const spec = Object.hasOwn(MAINTENANCE_OPS, op) ? MAINTENANCE_OPS[op] : undefined;
+  if (spec === undefined) {
+    throw new UsageError(`unknown operation '${op}': expected one of ${Object.keys(MAINTENANCE_OPS).join(", ")}`);
+  }
+  for (const arg of args) {
+    const name = arg.startsWith("--") ? arg.slice(2).split("=")[0]! : "";
+    if (Object.hasOwn(allOptions, name) && !Object.hasOwn(spec, name) && name !== "json") {
+      throw new UsageError(`${op} does not take --${name} (see 'prismq maintenance --help')`);
+    }
+  }
+  const { values, positionals } = parseCommandArgs(`maintenance ${op}`, args, { json: { type: "boolean" }, ...spec });
+  noExtraPositionals("maintenance", positionals, 1);
+
+  // Check the operation's own options before opening (and maybe creating) the file.
+  let mode: CheckpointMode = "PASSIVE";
+  if (op === "checkpoint") {
+    const raw = (strOption(values, "mode") ?? "PASSIVE").toUpperCase();
+    if (!(CHECKPOINT_MODES as readonly string[]).includes(raw)) {
+      throw new UsageError(`--mode must be one of ${CHECKPOINT_MODES.join(", ")}, got '${strOption(values, "mode")}'`);
+    }
+    mode = raw as CheckpointMode;
+  }
+  const timeoutMs = op === "cleanup-leases" ? requiredMs(values, "timeout-ms", op) : 0;
+  const olderThanMs = op === "purge" ? requiredMs(values, "older-than-ms", op) : 0;
+
+  return withDb(values, async (db, path) => {
+    const maint = createQueueMaintenance(db, path === ":memory:" ? {} : { path });
+    const timed = async (fn: () => Promise<void>): Promise<number> => {
+      const t0 = performance.now();
+      await fn();
+      return Math.round(performance.now() - t0);
+    };
+    let r: MaintenanceResult;
+    switch (op) {
+      case "checkpoint": {
+        const c = await maint.checkpoint(mode);
+        const wal = c.logFrames >= 0;
+        r = {
+          code: c.busy ? 1 : 0,
+          json: { mode, ...c },
+          lines: [
+            `checkpoint ${mode}: ${wal ? `${c.checkpointedFrames} of ${c.logFrames} WAL frames copied` : "database is not in WAL mode"}`,
+            ...(c.busy ? ["busy: other connections kept the checkpoint from finishing; run it again when they are idle"] : []),
+          ],
+        };
+        break;
+      }
+      case "analyze": {
+        const ms = await timed(() => maint.analyze());
+        r = { code: 0, json: { durationMs: ms }, lines: [`analyze: done in ${ms} ms`] };
+        break;
+      }
+      case "vacuum": {
+        const before = await maint.getDatabaseStats();
+        const ms = await timed(() => maint.vacuum());
+        const after = await maint.getDatabaseStats();
+        r = {
+          code: 0,
+          json: { durationMs: ms, sizeBeforeBytes: before.totalSizeBytes, sizeAfterBytes: after.totalSizeBytes },
+          lines: [`vacuum: done in ${ms} ms; size ${formatBytes(before.totalSizeBytes)} -> ${formatBytes(after.totalSizeBytes)}`],
+        };
+        break;
+      }
+      case "integrity": {
+        const lines = await maint.integrityCheck();
+        const ok = lines.length === 1 && lines[0] === "ok";
+        r = { code: ok ? 0 : 1, json: { ok, lines }, lines: ok ? ["integrity: ok"] : ["integrity: PROBLEMS", ...lines.map((l) => `  ${l}`)] };
+        break;
+      }
+      case "cleanup-leases": {
+        const released = await maint.cleanupStaleLeases({ timeoutMs });
+        r = { code: 0, json: { released, timeoutMs }, lines: [`cleanup-leases: ${released} stale task(s) released (older than ${timeoutMs} ms or lease expired)`] };
+        break;
+      }
+      case "stats": {
+        const s = await maint.getDatabaseStats();
+        const byStatus = Object.entries(s.tasksByStatus).map(([k, n]) => `${k} ${n}`).join(", ");
+        r = {
+          code: 0,
+          json: s,
+          lines: [
+            `path:           ${s.path ?? ":memory:"}`,
+            `journal mode:   ${s.journalMode}`,
+            `schema version: ${s.schemaVersion}`,
+            `size:           ${formatBytes(s.totalSizeBytes)} (${s.pageCount} pages of ${s.pageSize} bytes, ${s.freelistCount} free)`,
+            `wal size:       ${formatBytes(s.walSizeBytes)}`,
+            `tasks:          ${s.taskCount} (${byStatus})`,
+            `task logs:      ${s.logCount}`,
+            `workers:        ${s.workerCount}`,
+          ],
+        };
+        break;
+      }
+      case "optimize": {
+        const o = await maint.optimize({ full: values["full"] === true });
+        const steps = o.operations.map((step) => `${step} ${String(o.durationsMs[step])} ms`).join(", ");
+        r = { code: 0, json: o, lines: [`optimize: ${steps}; total ${o.totalMs} ms`] };
+        break;
+      }
+      case "purge": {
+        const deleted = await maint.purgeCompleted({ olderThanMs });
+        r = { code: 0, json: { deleted, olderThanMs }, lines: [`purge: ${deleted} completed task(s) older than ${olderThanMs} ms deleted, with their logs`] };
+        break;
+      }
+      case "pragmas": {
+        const warnings = await maint.checkPragmas();
+        r = {
+          code: warnings.length === 0 ? 0 : 1,
+          json: { ok: warnings.length === 0, warnings },
+          lines: warnings.length === 0 ? ["pragmas: ok"] : warnings.map((w) => `warning: ${w}`),
+        };
+        break;
+      }
+      default:
+        throw new UsageError(`unknown operation '${op}'`);
+    }
+    if (values["json"] === true) out(JSON.stringify(r.json, null, 2));
+    else for (const line of r.lines) out(line);
+    return r.code;
   });
 }
 
@@ -696,6 +1209,326 @@ async function cmdDemo(args: readonly string[]): Promise<number> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The worker process
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Set when a worker gives up on its graceful stop: its handlers are still running and may hold
+ * timers or sockets, so the process is ended explicitly instead of waiting for them.
+ */
+let exitImmediately = false;
+
+/** The first line of an error's message, for one-line diagnostics. */
+function firstLine(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  return text.split("\n").map((l) => l.trim()).find((l) => l !== "") ?? text;
+}
+
+/**
+ * Reads and validates a worker config file (format by extension), with the `PRISMQ_*`
+ * environment overrides applied by the config module. An unreadable file is a usage error; the
+ * config module's own errors are `QueueValidationError`s naming the file and key (exit 2 too).
+ */
+function loadWorkerConfig(file: string): WorkerConfig {
+  const format = configFormatOf(file);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read config ${file}: ${code === "ENOENT" ? "no such file" : firstLine(e)}`);
+  }
+  return parseWorkerConfig(text, { format, source: file, env: process.env });
+}
+
+/**
+ * Imports the handlers module (a path, resolved against the current folder) and returns the
+ * handlers to register: its named export `handlers`, else its default export, narrowed to
+ * `taskTypes` when the config lists them. Every problem is a usage error (exit 2).
+ */
+async function loadHandlers(spec: string, taskTypes: readonly string[] | undefined): Promise<Record<string, TaskHandler>> {
+  const path = resolve(spec);
+  if (!existsSync(path)) throw new UsageError(`handlers module not found: ${path}`);
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+  } catch (e) {
+    throw new UsageError(`cannot load handlers module ${path}: ${firstLine(e)}`);
+  }
+  const map = mod["handlers"] ?? mod["default"];
+  if (typeof map !== "object" || map === null || Array.isArray(map)) {
+    throw new UsageError(
+      `handlers module ${path} has no handlers: export a map of task type to async function as 'handlers' or as the default export`,
+    );
+  }
+  const all: Record<string, TaskHandler> = {};
+  for (const [type, fn] of Object.entries(map)) {
+    if (typeof fn !== "function") throw new UsageError(`handlers module ${path}: handler '${type}' is not a function`);
+    all[type] = fn as TaskHandler;
+  }
+  const available = Object.keys(all);
+  if (available.length === 0) throw new UsageError(`handlers module ${path} exports no handlers`);
+  if (taskTypes === undefined) return all;
+  if (taskTypes.length === 0) throw new UsageError("the config's taskTypes is empty: list at least one type, or leave it out to run every handler");
+  const missing = taskTypes.filter((t) => !Object.hasOwn(all, t));
+  if (missing.length > 0) {
+    throw new UsageError(
+      `taskTypes lists ${missing.map((t) => `'${t}'`).join(", ")}, not exported by handlers module ${path} (it has ${available.join(", ")})`,
+    );
+  }
+  return Object.fromEntries(taskTypes.map((t) => [t, all[t]!]));
+}
+
+/** A log field's value: bare when it is a plain word or number, JSON otherwise, so a line stays one line. */
+function logValue(value: unknown): string {
+  if (typeof value === "number" || typeof value === "boolean" || value === null || value === undefined) return String(value);
+  if (typeof value === "string") return /^[\w.:/@+-]+$/.test(value) ? value : JSON.stringify(value);
+  if (value instanceof Error) return JSON.stringify(`${value.name}: ${value.message}`);
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return JSON.stringify(String(value));
+  }
+}
+
+/**
+ * The worker's logger: one line per event on stderr, `<ISO time> <LEVEL> <message> key=value…`.
+ * `quiet` drops debug and info (claims, completions) and keeps warnings and errors.
+ */
+function workerLogger(quiet: boolean): AppLogger {
+  const line =
+    (level: string) =>
+    (message: string, fields?: Record<string, unknown>): void => {
+      const parts = [new Date().toISOString(), level, message];
+      for (const [k, v] of Object.entries(fields ?? {})) parts.push(`${k}=${logValue(v)}`);
+      err(parts.join(" "));
+    };
+  const drop = (): void => {};
+  return {
+    debug: quiet ? drop : line("DEBUG"),
+    info: quiet ? drop : line("INFO"),
+    warn: line("WARN"),
+    error: line("ERROR"),
+  };
+}
+
+/**
+ * The totals line printed when a worker process ends: the worker's counts, then its database
+ * connection's busy retries and calls (`busyRetries=N calls=N`, for tests that measure contention).
+ */
+function workerStatsLine(workerId: string, s: WorkerRunStats, db: QueueDatabase): string {
+  return (
+    `prismq worker ${workerId} stopped: claimed ${s.claimed}, completed ${s.completed}, retried ${s.retried}, ` +
+    `failed ${s.failed}, dead-lettered ${s.deadLettered}, lease lost ${s.leaseLost}, errors ${s.errors}; ` +
+    `database busyRetries=${db.busyRetryCount} calls=${db.callCount}`
+  );
+}
+
+/** SIGINT/SIGTERM as promises: the first asks for a graceful stop, the second gives up on it. */
+interface ShutdownSignals {
+  readonly first: Promise<NodeJS.Signals>;
+  readonly second: Promise<NodeJS.Signals>;
+  /** The first signal received so far, if any. */
+  received(): NodeJS.Signals | null;
+  /** Removes the listeners, so later signals get Node's default behaviour again. */
+  dispose(): void;
+}
+
+/** Starts listening for SIGINT and SIGTERM (replacing Node's default of dying at once). */
+function listenForShutdown(): ShutdownSignals {
+  let got: NodeJS.Signals | null = null;
+  let count = 0;
+  let resolveFirst: (s: NodeJS.Signals) => void = () => {};
+  let resolveSecond: (s: NodeJS.Signals) => void = () => {};
+  const first = new Promise<NodeJS.Signals>((r) => (resolveFirst = r));
+  const second = new Promise<NodeJS.Signals>((r) => (resolveSecond = r));
+  const on = (signal: NodeJS.Signals): void => {
+    count++;
+    if (count === 1) {
+      got = signal;
+      resolveFirst(signal);
+    } else {
+      resolveSecond(signal);
+    }
+  };
+  process.on("SIGINT", on);
+  process.on("SIGTERM", on);
+  return {
+    first,
+    second,
+    received: () => got,
+    dispose: () => {
+      process.removeListener("SIGINT", on);
+      process.removeListener("SIGTERM", on);
+    },
+  };
+}
+
+/**
+ * `prismq worker`: one worker process from a config file and a handlers module, for systemd,
+ * containers and supervisors. Validates everything it can before opening the database, says
+ * `ready` on stdout once registered and claiming, and stops gracefully on SIGINT/SIGTERM.
+ */
+async function cmdWorker(args: readonly string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs("worker", args, {
+    config: { type: "string" },
+    handlers: { type: "string" },
+    quiet: { type: "boolean" },
+  });
+  noExtraPositionals("worker", positionals, 0);
+  const configFile = strOption(values, "config");
+  const handlersSpec = strOption(values, "handlers");
+  if (configFile === undefined || configFile === "") throw new UsageError("missing --config FILE (see 'prismq worker --help')");
+  if (handlersSpec === undefined || handlersSpec === "") throw new UsageError("missing --handlers MODULE (see 'prismq worker --help')");
+  const quiet = values["quiet"] === true;
+
+  // Listen from the start, so a signal during start-up ends the process cleanly too.
+  const signals = listenForShutdown();
+  try {
+    const config = loadWorkerConfig(configFile);
+    const driver = driverOption(values, config.database.driver);
+    // --db, then PRISMQ_QUEUE_DB_PATH (already applied over the file by the config module), then
+    // the file's database.path, then the platform default.
+    const dbPath = strOption(values, "db") ?? config.database.path ?? resolveDbPath();
+    // Handlers (and anything they start) find the database this worker uses under this name.
+    process.env["PRISMQ_QUEUE_DB_PATH"] = displayPath(dbPath);
+    const handlers = await loadHandlers(handlersSpec, config.taskTypes);
+    const log = workerLogger(quiet);
+    const db = await openQueueDatabase({
+      path: dbPath,
+      driver,
+      pragmas: config.database.pragmas,
+      busyRetries: config.database.busyRetries,
+    });
+    try {
+      return await runWorker({ db, path: displayPath(dbPath), config, handlers, log, signals, quiet });
+    } finally {
+      if (!exitImmediately) await db.close();
+    }
+  } finally {
+    signals.dispose();
+  }
+}
+
+/** What {@link runWorker} needs, all validated and opened. */
+interface WorkerRun {
+  readonly db: QueueDatabase;
+  readonly path: string;
+  readonly config: WorkerConfig;
+  readonly handlers: Record<string, TaskHandler>;
+  readonly log: AppLogger;
+  readonly signals: ShutdownSignals;
+  readonly quiet: boolean;
+}
+
+/** Runs the worker until a signal, then stops it within `shutdownTimeoutMs`; returns the exit code. */
+async function runWorker({ db, path, config, handlers, log, signals, quiet }: WorkerRun): Promise<number> {
+  let workerId = config.workerId ?? "?";
+  const running = new Set<number>();
+  const onEvent = (e: WorkerEvent): void => {
+    if (e.type === "claimed") running.add(e.task.id);
+    else if (e.type !== "error") running.delete(e.task.id);
+    // The logger hears claims, completions, retries and failures; these two only come as events.
+    if (e.type === "error") {
+      if (e.phase === "record-outcome" && e.taskId !== undefined) running.delete(e.taskId);
+      log.error("worker error", { phase: e.phase, ...(e.taskId === undefined ? {} : { taskId: e.taskId }), error: e.error, workerId });
+    } else if (e.type === "lease_lost") {
+      log.warn(e.cancelled ? "task cancelled while running, result discarded" : "lease lost, result discarded", {
+        taskId: e.task.id,
+        type: e.task.type,
+        workerId,
+      });
+    }
+  };
+  const worker = new QueueWorker(db, {
+    workerId: config.workerId,
+    strategy: config.strategy,
+    concurrency: config.concurrency,
+    batchSize: config.batchSize,
+    leaseMs: config.leaseMs,
+    renewIntervalMs: config.renewIntervalMs,
+    pollIntervalMs: config.pollIntervalMs,
+    heartbeatIntervalMs: config.heartbeatIntervalMs,
+    staleAfterMs: config.staleAfterMs,
+    capabilities: config.capabilities,
+    backoff: config.backoff,
+    crashPolicy: config.crashPolicy,
+    handlers,
+    logger: log,
+    onEvent,
+  });
+  workerId = worker.workerId;
+
+  // Register before saying ready: it proves the database is writable (exit 1 if not), and a
+  // parent that has read the ready line finds the row. The worker's own heartbeats take over
+  // (and remove the row at stop, which they only do when heartbeats are on).
+  const heartbeats = config.heartbeatIntervalMs > 0;
+  if (heartbeats) await new WorkerHeartbeat(db).updateHeartbeat(workerId, config.capabilities);
+  if (signals.received() !== null) {
+    if (heartbeats) await new WorkerHeartbeat(db).deregister(workerId);
+    err(`prismq worker ${workerId}: ${signals.received()} during start-up, not started`);
+    err(workerStatsLine(workerId, worker.stats, db));
+    return 0;
+  }
+  if (!quiet) {
+    err(
+      `prismq worker ${workerId}: database ${path} (${db.driver.name}), strategy ${config.strategy}, ` +
+        `concurrency ${config.concurrency}, lease ${config.leaseMs} ms, types ${Object.keys(handlers).join(", ")}`,
+    );
+  }
+  worker.start();
+  // The claim loop's timers keep the process alive; this makes it explicit, whatever happens to them.
+  const keepAlive = setInterval(() => {}, 1 << 30);
+  out(`prismq worker ${workerId} ready (pid ${process.pid})`);
+
+  const signal = await signals.first;
+  clearInterval(keepAlive);
+  const timeoutMs = config.shutdownTimeoutMs;
+  err(`prismq worker ${workerId}: ${signal}, stopping (${worker.inFlightCount} task(s) running, waiting up to ${timeoutMs} ms)`);
+
+  let stopError: unknown;
+  const stopped = worker.stop().then(
+    () => "stopped" as const,
+    (e: unknown) => {
+      stopError = e;
+      return "error" as const;
+    },
+  );
+  const forced = signals.second.then(() => "forced" as const);
+  // Referenced timers: they also keep the process alive while handlers wait on nothing else.
+  const timers = new AbortController();
+  const after = (ms: number): Promise<"timeout"> =>
+    sleep(ms, "timeout" as const, { signal: timers.signal }).catch(() => "timeout" as const);
+  let outcome: "stopped" | "error" | "forced" | "timeout";
+  try {
+    outcome = await Promise.race([stopped, forced, after(timeoutMs)]);
+    if (outcome === "timeout" && worker.inFlightCount === 0) {
+      // The handlers are done within the time; the worker is only removing its row. Brief, but bounded.
+      outcome = await Promise.race([stopped, forced, after(5_000)]);
+    }
+  } finally {
+    timers.abort();
+  }
+
+  if (outcome === "stopped" || outcome === "error") {
+    if (outcome === "error") err(`prismq worker ${workerId}: stop failed: ${firstLine(stopError)}`);
+    err(workerStatsLine(workerId, worker.stats, db));
+    return outcome === "stopped" ? 0 : 1;
+  }
+  const ids = [...running].sort((a, b) => a - b);
+  err(
+    `prismq worker ${workerId}: ${outcome === "forced" ? "second signal" : `shutdown timed out after ${timeoutMs} ms`} ` +
+      `with ${worker.inFlightCount} task(s) running${ids.length > 0 ? ` (${ids.join(", ")})` : ""}; exiting without them: ` +
+      `they stay 'processing' until their lease expires (leaseMs ${config.leaseMs}) and then run again`,
+  );
+  // Close what can be closed, without letting a stuck close hold the exit.
+  await Promise.race([db.close().catch(() => {}), sleep(2_000, undefined, { ref: false })]);
+  err(workerStatsLine(workerId, worker.stats, db));
+  exitImmediately = true;
+  return 3;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Entry point
 // ---------------------------------------------------------------------------------------------
 
@@ -714,6 +1547,11 @@ const COMMANDS: Readonly<Record<string, (args: readonly string[]) => Promise<num
   enqueue: cmdEnqueue,
   list: cmdList,
   stats: cmdStats,
+  metrics: cmdMetrics,
+  backup: cmdBackup,
+  restore: cmdRestore,
+  maintenance: cmdMaintenance,
+  worker: cmdWorker,
   demo: cmdDemo,
 };
 
@@ -771,6 +1609,8 @@ async function main(argv: readonly string[]): Promise<number> {
 ignoreClosedStdout();
 const code = await main(process.argv.slice(2));
 process.exitCode = code;
+// A worker that gave up on its graceful stop leaves handlers running: end now, not when they do.
+if (exitImmediately) process.exit(code);
 // Everything is closed by now, so the process should end on its own; this unref'd timer only
 // makes sure a stray handle can never keep a finished CLI alive.
 setTimeout(() => process.exit(code), 2_000).unref();

@@ -17,6 +17,9 @@ const expected: Record<string, string[]> = {
   "./node-sqlite": ["fromNodeSqlite"],
   "./node": ["openDriver", "openQueueDatabase", "createQueueBackup", "createQueueMaintenance"],
   "./config": ["parseWorkerConfig", "configFormatOf"],
+  "./bun-sqlite": ["fromBunSqlite"],
+  "./sqlite-wasm": ["fromSqliteWasm"],
+  "./wa-sqlite": ["fromWaSqlite"],
 };
 
 for (const [path, names] of Object.entries(expected)) {

@@ -22,7 +22,8 @@ export function nominalBackoffMs(attempt: number, b: Backoff): number {
 
 /**
  * The actual delay: the nominal delay less a random fraction of up to `jitter` of it, so it
- * lies in `[nominal × (1 - jitter), nominal]`. Taking off rather than adding keeps the cap a cap.
+ * lies in `[nominal × (1 - jitter), nominal]`, rounded to whole milliseconds (so within 0.5 ms
+ * of those bounds when a fractional `factor` makes them fractional). Taking off rather than adding keeps the cap a cap.
  */
 export function backoffMs(attempt: number, b: Backoff, random: () => number): number {
   const nominal = nominalBackoffMs(attempt, b);

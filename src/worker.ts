@@ -7,7 +7,7 @@
 import { type Backoff, backoffMs, DEFAULT_BACKOFF } from "./backoff.ts";
 import { toSqlTime } from "./clock.ts";
 import type { QueueDatabase } from "./database.ts";
-import type { Statement } from "./driver.ts";
+import type { SqlValue, Statement } from "./driver.ts";
 import {
   isQueueError,
   LeaseLostError,
@@ -127,14 +127,22 @@ function errorText(err: unknown): string {
   return text.length > MAX_ERROR_TEXT ? `${text.slice(0, MAX_ERROR_TEXT)}…` : text;
 }
 
-function compareFor(strategy: ClaimStrategy): (a: Task, b: Task) => number {
+type Row = Readonly<Record<string, SqlValue>>;
+
+// Claimed rows are put in the strategy's order exactly as the SQL orders them: by the stored
+// run_after_utc TEXT, where a run-now time ("…:01", second precision) sorts before a delayed
+// time at the same instant ("…:01.000"); comparing parsed milliseconds would call those equal.
+function compareRowsFor(strategy: ClaimStrategy): (a: Row, b: Row) => number {
+  const text = (r: Row): string => String(r["run_after_utc"]);
+  const num = (r: Row, k: string): number => Number(r[k]);
+  const byTime = (a: Row, b: Row): number => (text(a) < text(b) ? -1 : text(a) > text(b) ? 1 : 0);
   switch (strategy) {
     case "FIFO":
-      return (a, b) => a.runAfter - b.runAfter || a.id - b.id;
+      return (a, b) => byTime(a, b) || num(a, "id") - num(b, "id");
     case "LIFO":
-      return (a, b) => b.runAfter - a.runAfter || b.id - a.id;
+      return (a, b) => byTime(b, a) || num(b, "id") - num(a, "id");
     default:
-      return (a, b) => a.priority - b.priority || a.runAfter - b.runAfter || a.id - b.id;
+      return (a, b) => num(a, "priority") - num(b, "priority") || byTime(a, b) || num(a, "id") - num(b, "id");
   }
 }
 
@@ -273,9 +281,10 @@ export class QueueWorker {
       add(q.claimOrdered(this.#strategy, params, limit, this.#taskLogs));
     }
     const results = await this.#db.batch(stmts);
-    const tasks = claimAt.flatMap((i) => results[i]!.rows.map((row) => rowToTask(row)));
+    const rows = claimAt.flatMap((i) => [...results[i]!.rows]);
     // RETURNING gives rows in no promised order; weighted draws keep the order they were drawn in.
-    if (this.#strategy !== "WEIGHTED_RANDOM") tasks.sort(compareFor(this.#strategy));
+    if (this.#strategy !== "WEIGHTED_RANDOM") rows.sort(compareRowsFor(this.#strategy));
+    const tasks = rows.map((row) => rowToTask(row));
     this.#stats.claimed += tasks.length;
     for (const task of tasks) {
       this.#emit({ type: "claimed", task });

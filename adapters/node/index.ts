@@ -1,6 +1,7 @@
 /**
- * Opening a queue by path on Node: the default path of seed 002, the folder created, and the
- * best driver installed (better-sqlite3 if present, else `node:sqlite`).
+ * Opening a queue by path on Node, Bun or Deno: the default path of seed 002, the folder
+ * created, and the best driver for the runtime: on Node better-sqlite3 if installed, else
+ * `node:sqlite`; on Bun `bun:sqlite`; on Deno `node:sqlite`.
  *
  * @example
  * ```ts
@@ -13,13 +14,17 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fromBetterSqlite3, type BetterSqlite3Like } from "../better-sqlite3/index.ts";
+import { fromBunSqlite, type BunSqliteLike } from "../bun-sqlite/index.ts";
 import { fromNodeSqlite, type NodeSqliteLike } from "../node-sqlite/index.ts";
 import { QueueDatabase, type QueueDatabaseOptions, defaultDbPath } from "../../src/database.ts";
 import type { Driver } from "../../src/driver.ts";
 import { QueueDatabaseError, isQueueError } from "../../src/errors.ts";
 
-/** Which Node driver to use; `auto` prefers better-sqlite3 and falls back to `node:sqlite`. */
-export type NodeDriverName = "auto" | "better-sqlite3" | "node-sqlite";
+/**
+ * Which driver to use. `auto` picks by runtime: on Node better-sqlite3, falling back to
+ * `node:sqlite`; on Bun `bun:sqlite`; on Deno `node:sqlite`, falling back to better-sqlite3.
+ */
+export type NodeDriverName = "auto" | "better-sqlite3" | "node-sqlite" | "bun-sqlite";
 
 /** Options of {@link openDriver}. */
 export interface OpenDriverOptions {
@@ -36,6 +41,38 @@ export function resolveDbPath(path?: string): string {
 
 type BetterSqlite3Ctor = new (path: string, opts?: { timeout?: number }) => BetterSqlite3Like;
 type NodeSqliteCtor = new (path: string) => NodeSqliteLike;
+type BunSqliteCtor = new (path: string, opts?: { create?: boolean }) => BunSqliteLike;
+
+/** The JavaScript runtime this module runs in. */
+type Runtime = "node" | "bun" | "deno";
+function currentRuntime(): Runtime {
+  const g = globalThis as { Bun?: unknown; Deno?: unknown };
+  if (g.Bun !== undefined) return "bun";
+  if (g.Deno !== undefined) return "deno";
+  return "node";
+}
+
+function runtimeLabel(runtime: Runtime): string {
+  const g = globalThis as { Bun?: { version?: string }; Deno?: { version?: { deno?: string } } };
+  if (runtime === "bun") return `Bun ${g.Bun?.version ?? "?"}`;
+  if (runtime === "deno") return `Deno ${g.Deno?.version?.deno ?? "?"}`;
+  return `Node ${process.versions.node}`;
+}
+
+// A specifier held in a variable: tsc, bundlers (tsup/esbuild) and Deno's module graph leave a
+// non-literal import alone, so this module still type-checks, builds and loads on Node and Deno,
+// where `bun:sqlite` does not exist. It is only imported when running on Bun.
+const BUN_SQLITE: string = "bun:sqlite";
+
+async function loadBunSqlite(): Promise<BunSqliteCtor | undefined> {
+  if (currentRuntime() !== "bun") return undefined;
+  try {
+    const mod = (await import(BUN_SQLITE)) as { Database: BunSqliteCtor };
+    return mod.Database;
+  } catch {
+    return undefined;
+  }
+}
 
 async function loadBetterSqlite3(): Promise<BetterSqlite3Ctor | undefined> {
   try {
@@ -55,10 +92,14 @@ async function loadNodeSqlite(): Promise<NodeSqliteCtor | undefined> {
   }
 }
 
-/** Opens (creating if needed) the database file, and its folder, with the best driver available. */
+/**
+ * Opens (creating if needed) the database file, and its folder, with the best driver for the
+ * runtime (see {@link NodeDriverName}); rejects naming what to install when none is available.
+ */
 export async function openDriver(options: OpenDriverOptions = {}): Promise<Driver> {
   const path = resolveDbPath(options.path);
   const memory = path === ":memory:" || path === "";
+  const runtime = currentRuntime();
   const want = options.driver ?? "auto";
   if (!memory) {
     try {
@@ -81,6 +122,31 @@ export async function openDriver(options: OpenDriverOptions = {}): Promise<Drive
       });
     }
   };
+  if (want === "bun-sqlite" || (want === "auto" && runtime === "bun")) {
+    const Database = await loadBunSqlite();
+    if (Database === undefined) {
+      throw new QueueDatabaseError(
+        runtime === "bun"
+          ? `bun:sqlite could not be loaded on ${runtimeLabel(runtime)}`
+          : `bun:sqlite exists only in Bun (this is ${runtimeLabel(runtime)}): use driver "auto"`,
+        { kind: "cantopen" },
+      );
+    }
+    const driver = fromBunSqlite(open("bun:sqlite", () => new Database(path, { create: true })));
+    // bun:sqlite has no timeout option; match better-sqlite3's 5 s wait on a locked file.
+    try {
+      await driver.execute({ sql: "PRAGMA busy_timeout = 5000", params: [] });
+    } catch (err) {
+      await driver.close().catch(() => {});
+      throw err;
+    }
+    return driver;
+  }
+  // On Deno node:sqlite is built in and better-sqlite3 is the fallback; on Node the reverse.
+  if (want === "auto" && runtime === "deno") {
+    const DatabaseSync = await loadNodeSqlite();
+    if (DatabaseSync !== undefined) return fromNodeSqlite(open("node:sqlite", () => new DatabaseSync(path)));
+  }
   if (want === "auto" || want === "better-sqlite3") {
     const BetterSqlite3 = await loadBetterSqlite3();
     if (BetterSqlite3 !== undefined) {
@@ -102,10 +168,18 @@ export async function openDriver(options: OpenDriverOptions = {}): Promise<Drive
       });
     }
   }
+  if (want === "auto" && runtime === "deno") {
+    throw new QueueDatabaseError(
+      `no SQLite driver available on ${runtimeLabel(runtime)}: use Deno 2.2+ for node:sqlite, or \`deno add npm:better-sqlite3\``,
+      { kind: "cantopen" },
+    );
+  }
   const DatabaseSync = await loadNodeSqlite();
   if (DatabaseSync === undefined) {
     throw new QueueDatabaseError(
-      `no SQLite driver available on Node ${process.versions.node}: run \`npm install better-sqlite3\`, or use Node 22.5+ for node:sqlite`,
+      want === "node-sqlite"
+        ? `node:sqlite is not available on ${runtimeLabel(runtime)}: it needs Node 22.5+ or Deno 2.2+`
+        : `no SQLite driver available on ${runtimeLabel(runtime)}: run \`npm install better-sqlite3\`, or use Node 22.5+ for node:sqlite`,
       { kind: "cantopen" },
     );
   }

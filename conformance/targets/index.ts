@@ -1,7 +1,14 @@
 import type { Driver } from "../../src/driver.ts";
 
-/** One adapter under test: how to open a fresh in-memory driver. */
+/** One adapter under test, in the runtime that runs the suite. */
 export interface Target {
+  /** Adapter name as reported in results, e.g. "better-sqlite3", "sqlite-wasm (opfs-sahpool)". */
   readonly name: string;
+  /** A fresh, empty, private database (in memory, or a new file/OPFS name). */
   create(): Promise<Driver>;
+  /**
+   * Opens (creating if needed) a shared database by name/path, for cases that need two
+   * connections on one store. Absent for drivers whose storage is private to one connection.
+   */
+  openShared?(name: string): Promise<Driver>;
 }

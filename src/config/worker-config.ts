@@ -31,7 +31,7 @@ export interface WorkerConfig {
   readonly renewIntervalMs?: number | undefined;
   /** Idle wait between empty claims. */
   readonly pollIntervalMs: number;
-  /** How often the worker's `workers` row is refreshed. */
+  /** How often the worker's `workers` row is refreshed; 0 turns heartbeats off. */
   readonly heartbeatIntervalMs: number;
   /** After how long without a heartbeat another worker is declared stale. */
   readonly staleAfterMs: number;
@@ -67,7 +67,7 @@ const Schema = z.strictObject({
   leaseMs: z._default(int(1), 30_000),
   renewIntervalMs: z.optional(int(1)),
   pollIntervalMs: z._default(int(0), 1000),
-  heartbeatIntervalMs: z._default(int(1), 10_000),
+  heartbeatIntervalMs: z._default(int(0), 10_000),
   staleAfterMs: z._default(int(1), 300_000),
   capabilities: z._default(z.record(z.string(), scalar), {}),
   taskTypes: z.optional(z.array(z.string().check(z.minLength(1)))),

@@ -21,6 +21,11 @@ export interface SyncPrepared {
   readonly writes: boolean;
   all(params: readonly SqlValue[]): Record<string, SqlValue>[];
   run(params: readonly SqlValue[]): { changes: number | bigint; lastInsertRowid: number | bigint };
+  /**
+   * Frees the statement when it leaves the cache or the driver closes. Needed where statements
+   * live outside the JS heap and are never garbage-collected (sqlite-wasm's oo1 `Stmt`).
+   */
+  finalize?(): void;
 }
 
 /** A synchronous connection, described by its adapter. */
@@ -47,7 +52,11 @@ export function createSyncDriver(
     let p = cache.get(sql);
     if (p === undefined) {
       p = conn.prepare(sql);
-      if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+      if (cache.size >= CACHE_LIMIT) {
+        const oldest = cache.keys().next().value as string;
+        cache.get(oldest)?.finalize?.();
+        cache.delete(oldest);
+      }
       cache.set(sql, p);
     }
     return p;
@@ -101,6 +110,13 @@ export function createSyncDriver(
     close(): Promise<void> {
       if (closed) return Promise.resolve();
       closed = true;
+      for (const p of cache.values()) {
+        try {
+          p.finalize?.();
+        } catch {
+          // Closing the connection frees whatever a failed finalize left behind.
+        }
+      }
       cache.clear();
       try {
         conn.close();

@@ -493,6 +493,7 @@ export class QueueWorker {
     } catch (err) {
       if (err instanceof LeaseLostError) {
         this.#stats.leaseLost++;
+        this.#log.warn("task result refused: lease no longer held", { taskId: task.id, type: task.type, workerId: this.#id });
         this.#emit({ type: "lease_lost", task, cancelled: abort.signal.reason instanceof TaskCancelledError || (await this.#isCancelled(task)) });
       } else {
         // The outcome could not be written (database down): the lease will run out and the
@@ -553,6 +554,7 @@ export class QueueWorker {
 
   #error(error: unknown, phase: string, taskId?: number): void {
     this.#stats.errors++;
+    this.#log.error(`worker error during ${phase}`, { workerId: this.#id, taskId, error: errorText(error) });
     this.#emit(taskId === undefined ? { type: "error", error, phase } : { type: "error", error, phase, taskId });
   }
 

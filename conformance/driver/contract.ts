@@ -38,7 +38,7 @@ export function defineDriverContract(h: Harness, target: Target): void {
       eq(d.dialect, "sqlite", "dialect");
       eq(typeof d.name, "string", "name");
       eq(typeof d.capabilities.sharedStorage, "boolean", "capabilities.sharedStorage");
-      eq(d.capabilities.sharedStorage, false, "an in-memory database is not shared");
+      eq(d.capabilities.sharedStorage, target.persistent ?? false, target.persistent ? "persistent storage is shared" : "an in-memory database is not shared");
     }));
 
     h.test("round-trips text, numbers, blobs and null", withDriver(async (d) => {

@@ -4,6 +4,11 @@ import type { Driver } from "../../src/driver.ts";
 export interface Target {
   /** Adapter name as reported in results, e.g. "better-sqlite3", "sqlite-wasm (opfs-sahpool)". */
   readonly name: string;
+  /**
+   * What `create()`'s drivers must report as `capabilities.sharedStorage`: true for storage
+   * another connection could open (a file, OPFS). @default false (a private in-memory database)
+   */
+  readonly persistent?: boolean;
   /** A fresh, empty, private database (in memory, or a new file/OPFS name). */
   create(): Promise<Driver>;
   /**

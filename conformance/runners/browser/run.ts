@@ -4,7 +4,7 @@
  *
  *   node --disable-warning=ExperimentalWarning conformance/runners/browser/run.ts
  *
- * Bundles worker.ts and page.ts with esbuild into `.build/` (git-ignored) next to the `.wasm`
+ * Bundles worker.ts and page.ts with esbuild into a folder under the OS temp dir next to the `.wasm`
  * files, serves that folder on 127.0.0.1 with COOP/COEP headers, drives /usr/bin/chromium with
  * playwright-core on a fresh profile, prints one line per test and `browser: N passed, M failed`.
  * Then it restarts the browser on the same profile and checks the task the persistence test
@@ -34,7 +34,9 @@ interface TestResult {
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, "..", "..", "..");
-const OUT = join(HERE, ".build");
+// Outside the repository: the bundle carries third-party sources (fast-check, wa-sqlite) that the
+// project's own checks would otherwise read as ours.
+const OUT = join(tmpdir(), "prismq-browser-build");
 const CHROMIUM = process.env["CHROMIUM"] ?? "/usr/bin/chromium";
 const TIMEOUT_MS = Number(process.env["BROWSER_TIMEOUT_MS"] ?? 10 * 60_000);
 const ARGS = [

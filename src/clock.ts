@@ -123,9 +123,14 @@ async function flushMicrotasks(): Promise<void> {
  * {@link toSqlRunAfter} for the one column where that matters.
  */
 export function toSqlTime(epochMs: number): string {
+  // A batch formats the same instant many times; one remembered value saves most of the work.
+  if (epochMs === lastFormatted.ms) return lastFormatted.text;
   const iso = new Date(epochMs).toISOString(); // 2026-01-01T00:00:00.000Z
-  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
+  const text = `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
+  lastFormatted = { ms: epochMs, text };
+  return text;
 }
+let lastFormatted = { ms: Number.NaN, text: "" };
 
 /**
  * Formats a task's `run_after_utc`. A time already reached is stored in SQLite's own
@@ -141,6 +146,17 @@ export function toSqlRunAfter(runAfterMs: number, nowMs: number): string {
 
 /** Parses a stored timestamp (ours, or SQLite's second-precision form) back to epoch ms. */
 export function fromSqlTime(text: string): number {
+  // Rows of one batch share their timestamps; remembering the last few skips the regex.
+  const hit = parsedTimes.get(text);
+  if (hit !== undefined) return hit;
+  const ms = parseSqlTime(text);
+  if (parsedTimes.size >= 64) parsedTimes.clear();
+  parsedTimes.set(text, ms);
+  return ms;
+}
+const parsedTimes = new Map<string, number>();
+
+function parseSqlTime(text: string): number {
   const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?/.exec(text);
   if (m === null) return Number.NaN;
   const ms = m[7] === undefined ? 0 : Number(m[7].padEnd(3, "0"));

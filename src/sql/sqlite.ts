@@ -88,11 +88,18 @@ interface Pick {
   readonly params: readonly SqlValue[];
 }
 
+function checkedLimit(limit: number): number {
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`claim limit must be a positive integer, got ${String(limit)}`);
+  return limit;
+}
+
 function orderedPick(strategy: Exclude<ClaimStrategy, "WEIGHTED_RANDOM">, p: ClaimParams, limit: number): Pick {
   const e = eligible(p.types, p.capabilities);
   return {
-    sql: `SELECT id FROM task_queue INDEXED BY ${INDEX[strategy]} WHERE ${e.where} ORDER BY ${ORDER[strategy]} LIMIT ?`,
-    params: [p.now, ...e.params, limit],
+    // The limit is written into the text, not bound: measured, a bound `LIMIT ?` made the pick
+    // several times slower. `limit` is a checked integer, and each value is one cached statement.
+    sql: `SELECT id FROM task_queue INDEXED BY ${INDEX[strategy]} WHERE ${e.where} ORDER BY ${ORDER[strategy]} LIMIT ${checkedLimit(limit)}`,
+    params: [p.now, ...e.params],
   };
 }
 

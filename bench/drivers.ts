@@ -1,35 +1,112 @@
-/** The drivers the benchmarks compare, each on a fresh file database with the seed PRAGMAs. */
-import Database from "better-sqlite3";
-import { DatabaseSync } from "node:sqlite";
+/**
+ * The file-backed drivers of the runtime the benchmark runs in, each opened twice on demand: as a
+ * queue {@link Driver} and as the bare library handle the raw-SQLite ceiling is measured on.
+ * WASM drivers are left out: they keep a database in memory outside a browser, and a
+ * memory-vs-file comparison would say nothing about the queue.
+ */
+import { createRequire } from "node:module";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fromBetterSqlite3 } from "../adapters/better-sqlite3/index.ts";
-import { fromNodeSqlite } from "../adapters/node-sqlite/index.ts";
-import { QueueDatabase } from "../src/index.ts";
+import type { Driver } from "../src/driver.ts";
+import { DEFAULT_PRAGMAS } from "../src/sql/migrations-sqlite.ts";
 
-export interface BenchDb {
-  readonly name: string;
-  readonly db: QueueDatabase;
-  readonly path: string;
-  dispose(): Promise<void>;
+/** The runtime this process is. */
+export const RUNTIME: "node" | "deno" | "bun" =
+  "Bun" in globalThis ? "bun" : "Deno" in globalThis ? "deno" : "node";
+
+/** Runtime name and version, for reports. */
+export function runtimeVersion(): string {
+  const g = globalThis as { Bun?: { version: string }; Deno?: { version: { deno: string } } };
+  if (g.Bun) return `bun ${g.Bun.version}`;
+  if (g.Deno) return `deno ${g.Deno.version.deno}`;
+  return `node ${process.version}`;
 }
 
-export const BENCH_DRIVERS = ["better-sqlite3", "node-sqlite"] as const;
+/** The slice of better-sqlite3, node:sqlite and bun:sqlite that the raw measurements use. */
+export interface RawStatement {
+  run(...params: unknown[]): unknown;
+  all(...params: unknown[]): unknown[];
+}
+export interface RawDb {
+  exec(sql: string): void;
+  prepare(sql: string): RawStatement;
+  close(): void;
+}
 
-/** Opens `name` on a new file in a temp folder. */
-export async function openBenchDb(name: (typeof BENCH_DRIVERS)[number]): Promise<BenchDb> {
+/** One benchmarked driver. */
+export interface BenchDriver {
+  readonly name: string;
+  /** Library version, for reports. */
+  readonly version: string;
+  /** A queue driver on `path`. */
+  openDriver(path: string): Promise<Driver>;
+  /** The bare library handle on `path`, with the queue's PRAGMAs applied. */
+  openRaw(path: string): Promise<RawDb>;
+}
+
+const require = createRequire(import.meta.url);
+
+function withPragmas(db: RawDb): RawDb {
+  for (const [k, v] of Object.entries(DEFAULT_PRAGMAS)) db.exec(`PRAGMA ${k} = ${v}`);
+  return db;
+}
+
+const betterSqlite3: BenchDriver = {
+  name: "better-sqlite3",
+  version: (require("better-sqlite3/package.json") as { version: string }).version,
+  async openDriver(path) {
+    const { default: Database } = await import("better-sqlite3");
+    const { fromBetterSqlite3 } = await import("../adapters/better-sqlite3/index.ts");
+    return fromBetterSqlite3(new Database(path));
+  },
+  async openRaw(path) {
+    const { default: Database } = await import("better-sqlite3");
+    return withPragmas(new Database(path) as unknown as RawDb);
+  },
+};
+
+const nodeSqlite: BenchDriver = {
+  name: "node:sqlite",
+  version: "builtin",
+  async openDriver(path) {
+    const { DatabaseSync } = await import("node:sqlite");
+    const { fromNodeSqlite } = await import("../adapters/node-sqlite/index.ts");
+    return fromNodeSqlite(new DatabaseSync(path));
+  },
+  async openRaw(path) {
+    const { DatabaseSync } = await import("node:sqlite");
+    return withPragmas(new DatabaseSync(path) as unknown as RawDb);
+  },
+};
+
+const bunSqlite: BenchDriver = {
+  name: "bun:sqlite",
+  version: "builtin",
+  async openDriver(path) {
+    const { Database } = await import(/* bun only */ "bun:sqlite" as string);
+    const { fromBunSqlite } = await import("../adapters/bun-sqlite/index.ts");
+    return fromBunSqlite(new Database(path, { create: true }));
+  },
+  async openRaw(path) {
+    const { Database } = await import("bun:sqlite" as string);
+    const db = new Database(path, { create: true });
+    return withPragmas({
+      exec: (sql: string) => void db.exec(sql),
+      prepare: (sql: string) => db.prepare(sql),
+      close: () => db.close(),
+    });
+  },
+};
+
+/** Drivers of this runtime, better-sqlite3 first (the reference the goals are stated against). */
+export function runtimeDrivers(): BenchDriver[] {
+  if (RUNTIME === "bun") return [betterSqlite3, bunSqlite];
+  return [betterSqlite3, nodeSqlite];
+}
+
+/** A fresh folder for one measurement's files, and how to remove it. */
+export function scratchDir(): { dir: string; file(name: string): string; dispose(): void } {
   const dir = mkdtempSync(join(tmpdir(), "prismq-bench-"));
-  const path = join(dir, "bench.db");
-  const driver = name === "better-sqlite3" ? fromBetterSqlite3(new Database(path)) : fromNodeSqlite(new DatabaseSync(path));
-  const db = await QueueDatabase.open(driver);
-  return {
-    name,
-    db,
-    path,
-    async dispose() {
-      await db.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return { dir, file: (name) => join(dir, name), dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -1,26 +1,229 @@
 /**
- * Runs every scenario and prints a table per scenario; results also go to
- * bench/results/<date>.json. Figures are reported, never asserted. `BENCH_TIME_MS` sets the
- * time per task (default 1000).
+ * The benchmark suite: `npm run bench` (Node), `deno task bench`, `bun run bench`.
+ *
+ * For every file-backed driver of the runtime it measures the raw SQLite ceiling first, then the
+ * queue: latency of single operations (tinybench), the full lifecycle in one process
+ * (concurrency 1 and 8), and 1, 2 and 4 worker processes on one file; on Node also the peers
+ * plainjob and liteque on the same lifecycle. Figures are reported as ratios to the ceiling and
+ * to the peers, so they mean something on any machine; nothing here is asserted except that
+ * every task ran exactly once. Results: a table on stdout, progress on stderr, and a JSON and a
+ * Markdown report in bench/results/.
+ *
+ * Flags: `--quick` (2,000 tasks, one run: proves the suite works, for CI), `--jobs N`,
+ * `--runs R`, `--iterations I` (latency samples), `--no-peers`, `--drivers a,b`.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { run as overhead } from "./driver-overhead.bench.ts";
-import { run as claimComplete } from "./claim-complete.bench.ts";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { arch, cpus, platform, release, totalmem } from "node:os";
+import { createRequire } from "node:module";
+import { QueueDatabase } from "../src/index.ts";
+import { measureCeiling, type Ceiling } from "./ceiling.bench.ts";
+import { RUNTIME, runtimeDrivers, runtimeVersion, scratchDir, type BenchDriver } from "./drivers.ts";
+import { measureLatency, type Latencies } from "./latency.bench.ts";
+import { lifecycleOnce } from "./lifecycle.bench.ts";
+import { peerOnce, peerRate, type PeerResult } from "./peers.bench.ts";
+import { processesOnce } from "./processes.bench.ts";
+import { median, progress, rateRow, type ResultRow } from "./stats.ts";
 
-const time = Number(process.env["BENCH_TIME_MS"] ?? 1000);
-const out: Record<string, unknown> = {
-  node: process.version,
-  platform: `${process.platform} ${process.arch}`,
-  date: new Date().toISOString(),
+// ---- options ----
+const argv = process.argv.slice(2);
+const flag = (name: string): boolean => argv.includes(name);
+const value = (name: string): string | undefined => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
 };
-for (const scenario of [overhead, claimComplete]) {
-  const bench = await scenario(time);
-  console.log(`\n${bench.name}`);
-  const table = bench.table();
-  console.table(table);
-  out[bench.name ?? "bench"] = table;
+const quick = flag("--quick");
+const jobs = Number(value("--jobs") ?? (quick ? 2000 : 20_000));
+const runs = Number(value("--runs") ?? (quick ? 1 : 3));
+const iterations = Number(value("--iterations") ?? (quick ? 300 : 3000));
+const withPeers = !flag("--no-peers") && RUNTIME === "node";
+const only = value("--drivers")?.split(",");
+for (const [k, v] of Object.entries({ jobs, runs, iterations })) {
+  if (!Number.isInteger(v) || v < 1) {
+    console.error(`bench: --${k} must be a positive integer`);
+    process.exit(2);
+  }
 }
+const drivers = runtimeDrivers().filter((d) => only === undefined || only.includes(d.name));
+if (drivers.length === 0) {
+  console.error(`bench: no driver matches --drivers ${only?.join(",")} (have: ${runtimeDrivers().map((d) => d.name).join(", ")})`);
+  process.exit(2);
+}
+
+// ---- measurements ----
+const rows: ResultRow[] = [];
+interface PerDriver {
+  ceiling: Ceiling;
+  latency: Latencies;
+  lifecycle: Record<string, number>; // "c1" | "c8" -> median tasks/s
+  processes: Record<string, { rate: number; duplicates: number; missing: number; busyRetries: number; calls: number }>;
+  sqliteVersion: string;
+  pragmas: Record<string, unknown>;
+}
+const results: Record<string, PerDriver> = {};
+const totalSteps = drivers.length * 4 + (withPeers ? 2 : 0);
+let step = 0;
+const next = (what: string): void => progress(`[${++step}/${totalSteps}] ${what}`);
+
+async function describe(d: BenchDriver): Promise<{ sqliteVersion: string; pragmas: Record<string, unknown> }> {
+  const scratch = scratchDir();
+  try {
+    const db = await QueueDatabase.open(await d.openDriver(scratch.file("info.db")));
+    const one = async (sql: string): Promise<unknown> => Object.values((await db.execute(sql)).rows[0] ?? {})[0];
+    const pragmas: Record<string, unknown> = {};
+    for (const p of ["journal_mode", "synchronous", "busy_timeout", "page_size", "cache_size", "mmap_size", "wal_autocheckpoint", "temp_store", "foreign_keys"]) {
+      pragmas[p] = await one(`PRAGMA ${p}`);
+    }
+    const sqliteVersion = String(await one("SELECT sqlite_version()"));
+    await db.close();
+    return { sqliteVersion, pragmas };
+  } finally {
+    scratch.dispose();
+  }
+}
+
+const started = Date.now();
+progress(`${runtimeVersion()}, drivers ${drivers.map((d) => d.name).join(", ")}; ${jobs} tasks, ${runs} run(s), ${iterations} latency samples${quick ? " (quick)" : ""}`);
+for (const d of drivers) {
+  const info = await describe(d);
+  next(`${d.name}: raw SQLite ceiling`);
+  const ceiling = await measureCeiling(d, jobs, runs);
+  rows.push(...ceiling.rows);
+  next(`${d.name}: latency (tinybench, ${iterations} samples each)`);
+  const latency = await measureLatency(d, iterations);
+  rows.push(...latency.rows);
+  next(`${d.name}: lifecycle in one process, concurrency 1 and 8`);
+  const lifecycle: Record<string, number> = {};
+  for (const c of [1, 8]) {
+    const rates: number[] = [];
+    for (let r = 0; r < runs; r++) rates.push((await lifecycleOnce(d, jobs, c)).rate);
+    const row = rateRow(`lifecycle, 1 process, concurrency ${c}`, d.name, rates, "enqueueMany x100, then drain; every task once");
+    rows.push(row);
+    lifecycle[`c${c}`] = row.opsPerSec!;
+  }
+  next(`${d.name}: 1, 2 and 4 worker processes on one file (concurrency 8 each)`);
+  const processes: PerDriver["processes"] = {};
+  for (const p of [1, 2, 4]) {
+    const got = [];
+    for (let r = 0; r < runs; r++) got.push(await processesOnce(d, jobs, p, 8));
+    const duplicates = got.reduce((a, g) => a + g.duplicates, 0);
+    const missing = got.reduce((a, g) => a + g.missing, 0);
+    const busyRetries = got.reduce((a, g) => a + g.busyRetries, 0);
+    const calls = got.reduce((a, g) => a + g.calls, 0);
+    const row = rateRow(`drain, ${p} worker process${p > 1 ? "es" : ""}`, d.name, got.map((g) => g.rate), `duplicates ${duplicates}, missing ${missing}, busy retries ${busyRetries}/${calls} calls`);
+    rows.push(row);
+    processes[`p${p}`] = { rate: row.opsPerSec!, duplicates, missing, busyRetries, calls };
+    if (duplicates > 0 || missing > 0) throw new Error(`${d.name}, ${p} processes: ${duplicates} duplicate and ${missing} missing executions`);
+  }
+  results[d.name] = { ceiling, latency, lifecycle, processes, ...info };
+}
+
+const peers: Record<string, { runs: PeerResult[]; rate: number } | { error: string }> = {};
+if (withPeers) {
+  for (const peer of ["plainjob", "liteque"] as const) {
+    // liteque runs at about 1,000 jobs/s here and is measured once.
+    const peerRuns = peer === "liteque" ? 1 : runs;
+    next(`peer ${peer}: lifecycle of ${jobs} jobs x${peerRuns}`);
+    try {
+      const got: PeerResult[] = [];
+      for (let r = 0; r < peerRuns; r++) got.push(await peerOnce(peer, jobs));
+      const row = rateRow(`peer ${peer} ${got[0]!.peerVersion}, lifecycle`, `better-sqlite3 ${got[0]!.driverVersion}`, got.map(peerRate), `${got[0]!.runtime}, SQLite ${got[0]!.sqliteVersion}, ${got[0]!.enqueueApi}; every job once`);
+      rows.push(row);
+      peers[peer] = { runs: got, rate: row.opsPerSec! };
+    } catch (err) {
+      peers[peer] = { error: err instanceof Error ? err.message : String(err) };
+      progress(`peer ${peer} did not run: ${peers[peer].error}`);
+    }
+  }
+}
+
+// ---- report ----
+const fmt = (x: number | null | undefined, digits = 0): string =>
+  x === null || x === undefined || !Number.isFinite(x) ? "" : x.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
+
+const ref = results["better-sqlite3"];
+const table = rows.map((r) => {
+  const c = results[r.driver]?.ceiling.unbatched ?? ref?.ceiling.unbatched;
+  return {
+    scenario: r.scenario,
+    driver: r.driver,
+    "ops/s (median)": fmt(r.opsPerSec),
+    spread: r.spread === null ? "" : `${fmt(r.spread[0])}–${fmt(r.spread[1])}`,
+    runs: r.runs,
+    "p50 µs": fmt(r.p50Us, 1),
+    "p95 µs": fmt(r.p95Us, 1),
+    "p99 µs": fmt(r.p99Us, 1),
+    "× raw 1/txn": r.opsPerSec !== null && c !== undefined && !r.scenario.startsWith("latency") ? ratio(r.opsPerSec, c) : "",
+    note: r.note ?? "",
+  };
+});
+
+const goals: { goal: string; measured: string; met: boolean }[] = [];
+if (ref !== undefined) {
+  const best = Math.max(ref.lifecycle["c1"]!, ref.lifecycle["c8"]!);
+  const pj = peers["plainjob"];
+  if (pj !== undefined && "rate" in pj) {
+    for (const c of ["c1", "c8"]) {
+      goals.push({ goal: `lifecycle ${c === "c1" ? "concurrency 1" : "concurrency 8"} ≥ 4× plainjob`, measured: ratio(ref.lifecycle[c]!, pj.rate), met: ref.lifecycle[c]! >= 4 * pj.rate });
+    }
+  }
+  const lq = peers["liteque"];
+  if (lq !== undefined && "rate" in lq) goals.push({ goal: "lifecycle, concurrency 8, against liteque (no goal set)", measured: ratio(ref.lifecycle["c8"]!, lq.rate), met: true });
+  for (const c of ["c1", "c8"]) {
+    goals.push({ goal: `lifecycle ${c === "c1" ? "concurrency 1" : "concurrency 8"} ≥ 1.5× raw unbatched ceiling`, measured: ratio(ref.lifecycle[c]!, ref.ceiling.unbatched), met: ref.lifecycle[c]! >= 1.5 * ref.ceiling.unbatched });
+  }
+  void best;
+  for (const p of ["p2", "p4"]) {
+    const x = ref.processes[p]!;
+    goals.push({ goal: `${p.slice(1)} processes no slower than 1, no duplicates`, measured: `${ratio(x.rate, ref.processes["p1"]!.rate)} of 1 process, ${x.duplicates} duplicates`, met: x.rate >= ref.processes["p1"]!.rate && x.duplicates === 0 });
+  }
+  const l = ref.latency.p95;
+  goals.push({ goal: "enqueue p95 ≤ 1.5× raw INSERT p95", measured: `${fmt(l.enqueue, 1)} µs vs ${fmt(l.rawInsert, 1)} µs (${ratio(l.enqueue, l.rawInsert)})`, met: l.enqueue <= 1.5 * l.rawInsert });
+  goals.push({ goal: "claim p95 ≤ 1.5× raw claim p95", measured: `${fmt(l.claim, 1)} µs vs ${fmt(l.rawClaim, 1)} µs (${ratio(l.claim, l.rawClaim)})`, met: l.claim <= 1.5 * l.rawClaim });
+  for (const [name, r] of Object.entries(results)) {
+    if (name === "better-sqlite3") continue;
+    for (const c of ["c1", "c8"]) {
+      const q = r.lifecycle[c]! / ref.lifecycle[c]!;
+      goals.push({ goal: `${name} lifecycle ${c === "c1" ? "concurrency 1" : "concurrency 8"} within 25% of better-sqlite3`, measured: `${(q * 100).toFixed(0)}% of better-sqlite3`, met: q >= 0.75 });
+    }
+  }
+}
+
+const require = createRequire(import.meta.url);
+const versions: Record<string, string> = { "@prismq/queue": (require("../package.json") as { version: string }).version, runtime: runtimeVersion() };
+for (const d of drivers) versions[d.name] = `${d.version} (SQLite ${results[d.name]!.sqliteVersion})`;
+// tinybench's exports hide its package.json from require().
+versions["tinybench"] = (JSON.parse(readFileSync(new URL("../node_modules/tinybench/package.json", import.meta.url), "utf8")) as { version: string }).version;
+const machine = {
+  cpu: cpus()[0]?.model ?? "unknown",
+  cores: cpus().length,
+  memoryGiB: Math.round(totalmem() / 2 ** 30),
+  os: `${platform()} ${release()} ${arch()}`,
+};
+const settings = { quick, jobs, runs, iterations, peers: withPeers };
+const stamp = new Date(started).toISOString().replace(/[:.]/g, "-");
 mkdirSync("bench/results", { recursive: true });
-const file = `bench/results/${new Date().toISOString().replace(/[:.]/g, "-")}.json`;
-writeFileSync(file, JSON.stringify(out, null, 2));
-console.log(`\nwritten: ${file}`);
+const base = `bench/results/${stamp}-${RUNTIME}`;
+writeFileSync(`${base}.json`, JSON.stringify({ date: new Date(started).toISOString(), machine, versions, settings, pragmas: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.pragmas])), rows, goals, peers, durationS: (Date.now() - started) / 1000 }, null, 2));
+
+const md: string[] = [];
+md.push(`# @prismq/queue benchmark, ${new Date(started).toISOString()}`, "");
+md.push(`- Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}`);
+md.push(`- Versions: ${Object.entries(versions).map(([k, v]) => `${k} ${v}`).join("; ")}`);
+md.push(`- Settings: ${jobs} tasks per lifecycle run, ${runs} run(s) per figure (median, spread = slowest–fastest), ${iterations} latency samples${quick ? "; quick mode: proves the suite runs, figures are rough" : ""}`);
+for (const [k, v] of Object.entries(results)) md.push(`- PRAGMAs on ${k}: ${Object.entries(v.pragmas).map(([p, x]) => `${p}=${String(x)}`).join(", ")}`);
+md.push(`- The raw ceiling runs the queue's own INSERT / claim / complete statements on the bare driver, same schema, same PRAGMAs; "× raw 1/txn" divides by that driver's unbatched ceiling.`, "");
+const cols = Object.keys(table[0] ?? {});
+md.push(`| ${cols.join(" | ")} |`, `|${cols.map(() => "---").join("|")}|`);
+for (const r of table) md.push(`| ${cols.map((c) => String((r as Record<string, unknown>)[c])).join(" | ")} |`);
+md.push("", "## Goals (reported, not asserted)", "", "| goal | measured | met |", "|---|---|---|");
+for (const g of goals) md.push(`| ${g.goal} | ${g.measured} | ${g.met ? "yes" : "**no**"} |`);
+for (const [p, r] of Object.entries(peers)) if ("error" in r) md.push("", `Peer ${p} did not run: ${r.error}`);
+md.push("", `Total time: ${((Date.now() - started) / 1000).toFixed(0)} s.`);
+writeFileSync(`${base}.md`, `${md.join("\n")}\n`);
+
+console.table(table);
+console.table(goals.map((g) => ({ goal: g.goal, measured: g.measured, met: g.met ? "yes" : "NO" })));
+console.log(`\nwritten: ${base}.json, ${base}.md (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+void median;
+process.exit(0);

@@ -1,0 +1,90 @@
+/**
+ * Peers side by side: plainjob and liteque run the same lifecycle (enqueue N with their bulk
+ * API where they have one, drain with a no-op handler) on better-sqlite3 and the same machine,
+ * each in its own process (bench/peers/). Each runner checks every job ran exactly once.
+ * liteque needs better-sqlite3 11.9.1 (it breaks on later ones), built for the machine's own
+ * Node by scripts/bench-peers-setup.sh.
+ */
+import { spawn } from "node:child_process";
+import { accessSync, constants, existsSync } from "node:fs";
+import { delimiter, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { scratchDir } from "./drivers.ts";
+
+const HERE = fileURLToPath(new URL(".", import.meta.url));
+
+/** What a peer runner prints (bench/peers/*: one JSON line). */
+export interface PeerResult {
+  readonly peer: string;
+  readonly peerVersion: string;
+  readonly driverVersion: string;
+  readonly sqliteVersion: string;
+  readonly runtime: string;
+  readonly pragmas: Record<string, unknown>;
+  readonly enqueueApi: string;
+  readonly jobs: number;
+  readonly enqueueMs: number;
+  readonly drainMs: number;
+  readonly executed: number;
+  readonly duplicates: number;
+  readonly missing: number;
+  readonly error?: string;
+}
+
+/** The machine's own node: the first on PATH outside any node_modules folder. */
+export function systemNode(): string | null {
+  for (const dir of (process.env["PATH"] ?? "").split(delimiter)) {
+    if (dir === "" || dir.includes("node_modules")) continue;
+    const p = join(dir, "node");
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+function runJson(cmd: string, args: string[]): Promise<PeerResult> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    p.stdout.on("data", (c) => (out += String(c)));
+    p.stderr.on("data", (c) => (err += String(c)));
+    p.on("error", reject);
+    p.on("exit", (code) => {
+      const line = out.trim().split("\n").pop() ?? "";
+      try {
+        const r = JSON.parse(line) as PeerResult;
+        if (code !== 0) reject(new Error(`${args.join(" ")} exited ${code}: ${r.error ?? err.slice(-400)}`));
+        else resolve(r);
+      } catch {
+        reject(new Error(`${cmd} ${args.join(" ")} exited ${code} without a result: ${err.slice(-400)}`));
+      }
+    });
+  });
+}
+
+/** One run of a peer on `n` jobs, or why it could not run. */
+export async function peerOnce(peer: "plainjob" | "liteque", n: number): Promise<PeerResult> {
+  const scratch = scratchDir();
+  try {
+    const db = scratch.file(`${peer}.db`);
+    if (peer === "plainjob") {
+      return await runJson(process.execPath, ["--disable-warning=ExperimentalWarning", join(HERE, "peers/plainjob.ts"), "--db", db, "--jobs", String(n), "--batch"]);
+    }
+    const node = systemNode();
+    if (node === null) throw new Error("liteque: no node on PATH outside node_modules (it runs on the machine's own Node)");
+    if (!existsSync(join(HERE, "peers/liteque/node_modules/better-sqlite3"))) {
+      throw new Error("liteque is not installed: run `bash scripts/bench-peers-setup.sh` first");
+    }
+    return await runJson(node, [join(HERE, "peers/liteque/run.mjs"), "--db", db, "--jobs", String(n), "--batch"]);
+  } finally {
+    scratch.dispose();
+  }
+}
+
+/** Jobs per second of a peer run, over enqueue + drain (as our lifecycle figure). */
+export const peerRate = (r: PeerResult): number => r.jobs / ((r.enqueueMs + r.drainMs) / 1000);

@@ -1,0 +1,83 @@
+/**
+ * Several worker processes on one file: N tasks are enqueued first, P processes start and wait,
+ * then all are told to go at once; throughput is N over the time from `go` to the last process
+ * finishing. The ids each process ran are merged to check that every task ran exactly once.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { QueueClient, QueueDatabase } from "../src/index.ts";
+import { RUNTIME, scratchDir, type BenchDriver } from "./drivers.ts";
+import { enqueueN } from "./lifecycle.bench.ts";
+
+const WORKER = fileURLToPath(new URL("./worker-proc.ts", import.meta.url));
+
+function command(): { cmd: string; args: string[] } {
+  if (RUNTIME === "bun") return { cmd: process.execPath, args: [WORKER] };
+  if (RUNTIME === "deno") return { cmd: process.execPath, args: ["run", "-A", WORKER] };
+  return { cmd: process.execPath, args: ["--disable-warning=ExperimentalWarning", WORKER] };
+}
+
+interface Child {
+  readonly proc: ChildProcess;
+  readonly ready: Promise<void>;
+  readonly result: Promise<{ ids: number[]; busyRetries: number; calls: number }>;
+}
+
+function start(d: BenchDriver, path: string, concurrency: number): Child {
+  const { cmd, args } = command();
+  const proc = spawn(cmd, [...args, d.name, path, String(concurrency)], { stdio: ["pipe", "pipe", "inherit"] });
+  let out = "";
+  let readyResolve!: () => void;
+  const ready = new Promise<void>((r) => (readyResolve = r));
+  const result = new Promise<{ ids: number[]; busyRetries: number; calls: number }>((resolve, reject) => {
+    proc.stdout!.on("data", (c) => {
+      out += String(c);
+      if (out.startsWith("ready\n")) readyResolve();
+    });
+    proc.on("error", reject);
+    proc.on("exit", (code) => {
+      const last = out.trim().split("\n").pop() ?? "";
+      if (code !== 0 || !last.startsWith("{")) reject(new Error(`worker process exited ${code}: ${out.slice(-500)}`));
+      else resolve(JSON.parse(last));
+    });
+  });
+  return { proc, ready, result };
+}
+
+export interface ProcessesRun {
+  readonly rate: number;
+  readonly duplicates: number;
+  readonly missing: number;
+  readonly busyRetries: number;
+  readonly calls: number;
+}
+
+/** Drains `n` tasks with `procs` processes of `concurrency` each. */
+export async function processesOnce(d: BenchDriver, n: number, procs: number, concurrency: number): Promise<ProcessesRun> {
+  const scratch = scratchDir();
+  try {
+    const path = scratch.file("procs.db");
+    const db = await QueueDatabase.open(await d.openDriver(path));
+    await enqueueN(new QueueClient(db), n);
+    await db.close();
+    const children = Array.from({ length: procs }, () => start(d, path, concurrency));
+    await Promise.all(children.map((c) => c.ready));
+    const t0 = performance.now();
+    for (const c of children) c.proc.stdin!.end("go\n");
+    const results = await Promise.all(children.map((c) => c.result));
+    const ms = performance.now() - t0;
+    const seen = new Map<number, number>();
+    for (const r of results) for (const id of r.ids) seen.set(id, (seen.get(id) ?? 0) + 1);
+    let duplicates = 0;
+    for (const c of seen.values()) if (c > 1) duplicates += c - 1;
+    return {
+      rate: n / (ms / 1000),
+      duplicates,
+      missing: n - seen.size,
+      busyRetries: results.reduce((a, r) => a + r.busyRetries, 0),
+      calls: results.reduce((a, r) => a + r.calls, 0),
+    };
+  } finally {
+    scratch.dispose();
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * One worker process of the multi-process lifecycle (spawned by processes.bench.ts). It opens the
+ * file, says `ready`, waits for `go` on stdin, drains the queue with a no-op handler until no task
+ * is queued or processing, and prints the ids it ran as one JSON line.
+ *
+ *   <runtime> bench/worker-proc.ts <driver> <db path> <concurrency>
+ */
+import { QueueClient, QueueDatabase, QueueWorker } from "../src/index.ts";
+import { runtimeDrivers } from "./drivers.ts";
+
+const [driverName, path, conc] = process.argv.slice(2);
+const d = runtimeDrivers().find((x) => x.name === driverName);
+if (d === undefined || path === undefined) {
+  console.error("usage: worker-proc.ts <driver> <db path> <concurrency>");
+  process.exit(2);
+}
+const db = await QueueDatabase.open(await d.openDriver(path));
+const client = new QueueClient(db);
+const ids: number[] = [];
+const worker = new QueueWorker(db, {
+  concurrency: Number(conc ?? 8),
+  pollIntervalMs: 2,
+  heartbeatIntervalMs: 0,
+  handlers: { t: (_p: unknown, { task }) => void ids.push(task.id) },
+});
+process.stdout.write("ready\n");
+await new Promise<void>((resolve) => {
+  process.stdin.on("data", (chunk) => {
+    if (String(chunk).includes("go")) resolve();
+  });
+});
+process.stdin.pause();
+worker.start();
+// Done when nothing is left anywhere: tasks held by another process still count as active.
+while ((await client.getActiveCount()) > 0) await new Promise((r) => setTimeout(r, 2));
+await worker.stop();
+await db.close();
+process.stdout.write(`${JSON.stringify({ ids, busyRetries: db.busyRetryCount, calls: db.callCount })}\n`);
+process.exit(0);

@@ -32,8 +32,11 @@ export interface LifecycleRun {
   readonly rate: number;
 }
 
-/** One lifecycle run of `n` tasks with a worker of `concurrency`. Throws if any task ran twice or never. */
-export async function lifecycleOnce(d: BenchDriver, n: number, concurrency: number): Promise<LifecycleRun> {
+/**
+ * One lifecycle run of `n` tasks with a worker of `concurrency` (and `batchSize`, which above
+ * concurrency turns on prefetch). Throws if any task ran twice or never.
+ */
+export async function lifecycleOnce(d: BenchDriver, n: number, concurrency: number, batchSize?: number): Promise<LifecycleRun> {
   const scratch = scratchDir();
   try {
     const db = await QueueDatabase.open(await d.openDriver(scratch.file("life.db")));
@@ -44,6 +47,7 @@ export async function lifecycleOnce(d: BenchDriver, n: number, concurrency: numb
     const done = new Promise<void>((resolve) => (allRan = resolve));
     const worker = new QueueWorker(db, {
       concurrency,
+      ...(batchSize !== undefined ? { batchSize } : {}),
       pollIntervalMs: 5,
       handlers: {
         t: (p: { i: number }) => {

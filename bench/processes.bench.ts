@@ -20,16 +20,16 @@ function command(): { cmd: string; args: string[] } {
 interface Child {
   readonly proc: ChildProcess;
   readonly ready: Promise<void>;
-  readonly result: Promise<{ ids: number[]; busyRetries: number; calls: number }>;
+  readonly result: Promise<{ ids: number[]; doneAt: number; busyRetries: number; calls: number }>;
 }
 
-function start(d: BenchDriver, path: string, concurrency: number): Child {
+function start(d: BenchDriver, path: string, concurrency: number, batchSize: number): Child {
   const { cmd, args } = command();
-  const proc = spawn(cmd, [...args, d.name, path, String(concurrency)], { stdio: ["pipe", "pipe", "inherit"] });
+  const proc = spawn(cmd, [...args, d.name, path, String(concurrency), String(batchSize)], { stdio: ["pipe", "pipe", "inherit"] });
   let out = "";
   let readyResolve!: () => void;
   const ready = new Promise<void>((r) => (readyResolve = r));
-  const result = new Promise<{ ids: number[]; busyRetries: number; calls: number }>((resolve, reject) => {
+  const result = new Promise<{ ids: number[]; doneAt: number; busyRetries: number; calls: number }>((resolve, reject) => {
     proc.stdout!.on("data", (c) => {
       out += String(c);
       if (out.startsWith("ready\n")) readyResolve();
@@ -52,20 +52,21 @@ export interface ProcessesRun {
   readonly calls: number;
 }
 
-/** Drains `n` tasks with `procs` processes of `concurrency` each. */
-export async function processesOnce(d: BenchDriver, n: number, procs: number, concurrency: number): Promise<ProcessesRun> {
+/** Drains `n` tasks with `procs` processes of `concurrency` (and `batchSize`) each. */
+export async function processesOnce(d: BenchDriver, n: number, procs: number, concurrency: number, batchSize: number): Promise<ProcessesRun> {
   const scratch = scratchDir();
   try {
     const path = scratch.file("procs.db");
     const db = await QueueDatabase.open(await d.openDriver(path));
     await enqueueN(new QueueClient(db), n);
     await db.close();
-    const children = Array.from({ length: procs }, () => start(d, path, concurrency));
+    const children = Array.from({ length: procs }, () => start(d, path, concurrency, batchSize));
     await Promise.all(children.map((c) => c.ready));
-    const t0 = performance.now();
+    const t0 = performance.timeOrigin + performance.now();
     for (const c of children) c.proc.stdin!.end("go\n");
     const results = await Promise.all(children.map((c) => c.result));
-    const ms = performance.now() - t0;
+    // Until the last process saw the queue empty (closing the file and exiting are not counted).
+    const ms = Math.max(...results.map((r) => r.doneAt)) - t0;
     const seen = new Map<number, number>();
     for (const r of results) for (const id of r.ids) seen.set(id, (seen.get(id) ?? 0) + 1);
     let duplicates = 0;

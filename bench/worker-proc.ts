@@ -3,12 +3,12 @@
  * file, says `ready`, waits for `go` on stdin, drains the queue with a no-op handler until no task
  * is queued or processing, and prints the ids it ran as one JSON line.
  *
- *   <runtime> bench/worker-proc.ts <driver> <db path> <concurrency>
+ *   <runtime> bench/worker-proc.ts <driver> <db path> <concurrency> [batchSize]
  */
 import { QueueClient, QueueDatabase, QueueWorker } from "../src/index.ts";
 import { runtimeDrivers } from "./drivers.ts";
 
-const [driverName, path, conc] = process.argv.slice(2);
+const [driverName, path, conc, batch] = process.argv.slice(2);
 const d = runtimeDrivers().find((x) => x.name === driverName);
 if (d === undefined || path === undefined) {
   console.error("usage: worker-proc.ts <driver> <db path> <concurrency>");
@@ -19,6 +19,7 @@ const client = new QueueClient(db);
 const ids: number[] = [];
 const worker = new QueueWorker(db, {
   concurrency: Number(conc ?? 8),
+  ...(batch !== undefined ? { batchSize: Number(batch) } : {}),
   pollIntervalMs: 2,
   heartbeatIntervalMs: 0,
   handlers: { t: (_p: unknown, { task }) => void ids.push(task.id) },
@@ -32,8 +33,10 @@ await new Promise<void>((resolve) => {
 process.stdin.pause();
 worker.start();
 // Done when nothing is left anywhere: tasks held by another process still count as active.
-while ((await client.getActiveCount()) > 0) await new Promise((r) => setTimeout(r, 2));
+await client.waitUntilEmpty({ pollIntervalMs: 2 });
+// Wall-clock epoch ms, comparable across processes: the drain ends here, not after close().
+const doneAt = performance.timeOrigin + performance.now();
 await worker.stop();
 await db.close();
-process.stdout.write(`${JSON.stringify({ ids, busyRetries: db.busyRetryCount, calls: db.callCount })}\n`);
+process.stdout.write(`${JSON.stringify({ ids, doneAt, busyRetries: db.busyRetryCount, calls: db.callCount })}\n`);
 process.exit(0);

@@ -7,7 +7,7 @@ import type { StandardSchemaV1 } from "@standard-schema/spec";
 import { toSqlRunAfter, toSqlTime } from "./clock.ts";
 import type { QueueDatabase } from "./database.ts";
 import type { Statement } from "./driver.ts";
-import { QueueValidationError, TaskNotFoundError } from "./errors.ts";
+import { QueueDatabaseError, QueueValidationError, TaskNotFoundError } from "./errors.ts";
 import {
   EnqueueOptionsSchema,
   type EnqueueOptions,
@@ -135,8 +135,15 @@ export class QueueClient {
     // A single plain insert needs no transaction of its own; anything more is one batch.
     const results = stmts.length === 1 ? [await this.#db.run(stmts[0]!)] : await this.#db.batch(stmts);
     return resultIndex.map(({ insert, lookup }) => {
-      const row = results[insert]?.rows[0] ?? (lookup !== null ? results[lookup]?.rows[0] : undefined);
-      return Number(row?.["id"]);
+      const r = results[insert]!;
+      if (r.changes > 0) {
+        if (r.lastInsertRowid === undefined) {
+          throw new QueueDatabaseError(`the ${this.#db.driver.name} driver did not report the new task's rowid`, { kind: "unknown" });
+        }
+        return Number(r.lastInsertRowid);
+      }
+      // An idempotency key already stored: the lookup after the insert found its task.
+      return Number(lookup !== null ? results[lookup]?.rows[0]?.["id"] : Number.NaN);
     });
   }
 
@@ -226,7 +233,8 @@ export class QueueClient {
     const start = clock.now();
     const poll = options.pollIntervalMs ?? 100;
     for (;;) {
-      if ((await this.getActiveCount()) === 0) return true;
+      // An existence check, not getActiveCount(): a COUNT walks every queued row, each poll.
+      if (Number((await this.#db.run(q.anyActive())).rows[0]?.["active"]) === 0) return true;
       if (options.timeoutMs !== undefined && clock.now() - start >= options.timeoutMs) return false;
       await clock.sleep(poll, options.signal);
     }

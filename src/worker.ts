@@ -65,7 +65,15 @@ export interface QueueWorkerOptions {
   readonly strategy?: ClaimStrategy;
   /** Handlers running at once. @default 1 */
   readonly concurrency?: number;
-  /** Most tasks one claim statement takes (never more than the free slots). @default concurrency */
+  /**
+   * Most tasks one claim statement takes. Up to `concurrency` it never takes more than the free
+   * slots. Above it the worker prefetches: each claim takes a whole batch, the tasks beyond the
+   * free slots wait in the worker under lease (renewed before they start if they waited longer
+   * than `renewIntervalMs`), outcomes are written in groups (at the next claim, after
+   * `batchSize` outcomes, or after at most 50 ms), and stop() hands unstarted tasks back to the
+   * queue with their attempt not counted. Faster for many short tasks; a crash can then re-run
+   * up to a batch of finished-but-unrecorded tasks. @default concurrency
+   */
   readonly batchSize?: number;
   /** Lease length; a task whose lease runs out is claimable again. @default 30000 */
   readonly leaseMs?: number;
@@ -116,6 +124,8 @@ export interface WorkerRunStats {
   readonly failed: number;
   readonly deadLettered: number;
   readonly leaseLost: number;
+  /** Prefetched tasks handed back to the queue unstarted at stop(). */
+  readonly released: number;
   readonly errors: number;
 }
 
@@ -128,6 +138,12 @@ interface OutcomeWrite {
   readonly stmts: Statement[];
   /** Throws {@link LeaseLostError} when `changes` is 0; otherwise logs and counts the outcome. */
   finish(changes: number): OutcomeStatus;
+}
+
+/** A claimed task not started yet, and when it was claimed. */
+interface Buffered {
+  readonly task: Task;
+  readonly claimedAt: number;
 }
 
 /** An outcome waiting for the claim loop's next transaction. */
@@ -212,14 +228,22 @@ export class QueueWorker {
   #running = 0;
   /** Outcomes waiting for the claim loop's next transaction. */
   readonly #pending: PendingOutcome[] = [];
+  /** When the oldest waiting outcome arrived. */
+  #pendingSince = 0;
+  /** Prefetched tasks, claimed and leased, waiting for a free slot. */
+  readonly #buffer: Buffered[] = [];
+  /** Longest an outcome waits for company when prefetching. */
+  readonly #flushMs: number;
   /**
    * True unless a subclass overrides claimTasks, completeTask or failTask: the loop then calls
    * those overrides one task at a time instead of grouping writes into its own transactions.
    */
   readonly #grouped: boolean;
+  /** Claim statement texts by batch size (see #interned). */
+  readonly #sqlTexts = new Map<string, readonly string[]>();
   /** Registered task types, as the claim filters on them. */
   #types: readonly string[] = [];
-  #stats = { claimed: 0, completed: 0, retried: 0, failed: 0, deadLettered: 0, leaseLost: 0, errors: 0 };
+  #stats = { claimed: 0, completed: 0, retried: 0, failed: 0, deadLettered: 0, leaseLost: 0, released: 0, errors: 0 };
 
   /** A worker on an open {@link QueueDatabase}; nothing runs until {@link start} or {@link processOnce}. */
   constructor(db: QueueDatabase, options: QueueWorkerOptions = {}) {
@@ -238,6 +262,7 @@ export class QueueWorker {
       ]);
     }
     this.#pollMs = o.pollIntervalMs ?? 1000;
+    this.#flushMs = Math.max(1, Math.min(50, Math.floor(this.#renewMs / 2)));
     this.#capabilityMap = o.capabilities ?? {};
     this.#capabilities = JSON.stringify(this.#capabilityMap);
     this.#taskLogs = o.taskLogs ?? true;
@@ -287,6 +312,7 @@ export class QueueWorker {
     if (typeof handler !== "function") throw new QueueValidationError(`handler for "${type}" must be a function`);
     this.#handlers.set(type, handler as TaskHandler);
     this.#types = [...this.#handlers.keys()];
+    this.#sqlTexts.clear();
     return this;
   }
 
@@ -299,6 +325,22 @@ export class QueueWorker {
   async claimTasks(limit = 1): Promise<Task[]> {
     const claim = this.#claimPlan(limit, this.#db.clock.now());
     return claim.finish(await this.#db.batch(claim.stmts));
+  }
+
+  /**
+   * The same statements with their SQL text swapped for the first-built copy under `key`: the
+   * driver's statement cache then hashes one long-lived string, not a new concatenation per call.
+   */
+  #interned(key: string, stmts: Statement[]): Statement[] {
+    const texts = this.#sqlTexts.get(key);
+    if (texts === undefined || texts.length !== stmts.length) {
+      if (this.#sqlTexts.size >= 64) this.#sqlTexts.clear();
+      this.#sqlTexts.set(key, stmts.map((st) => st.sql));
+      return stmts;
+    }
+    // The key fixes the text: strategy, types (cleared on register), capabilities and taskLogs
+    // are fixed per worker, so only the batch size varies.
+    return stmts.map((st, i) => ({ sql: texts[i]!, params: st.params }));
   }
 
   /** The statements of one claim, and how to read its tasks out of their results. */
@@ -324,7 +366,7 @@ export class QueueWorker {
       add(q.claimOrdered(this.#strategy, params, limit, this.#taskLogs));
     }
     return {
-      stmts,
+      stmts: this.#interned(`${limit}`, stmts),
       finish: (results) => {
         const rows = claimAt.flatMap((i) => [...results[i]!.rows]);
         // RETURNING gives rows in no promised order; weighted draws keep the order they were drawn in.
@@ -485,21 +527,36 @@ export class QueueWorker {
     const stop = this.#stop.signal;
     let errorsInARow = 0;
     let idleUntil = -Infinity; // no claim before this time unless a write goes out anyway
+    // Prefetch: a claim takes a whole batch even when fewer slots are free; the rest wait here.
+    const prefetch = this.#grouped && this.#batchSize > this.#concurrency;
     const beating = this.#heartbeatMs > 0 ? this.#beat(stop) : Promise.resolve();
     for (;;) {
       const stopping = stop.aborted;
+      while (!stopping && this.#buffer.length > 0 && this.#running < this.#concurrency) this.#launch(this.#buffer.shift()!);
       const free = stopping ? 0 : this.#concurrency - this.#running;
-      const outcomes = this.#pending.splice(0);
       const now = this.#db.clock.now();
-      const want = free > 0 && (outcomes.length > 0 || now >= idleUntil) ? Math.min(free, this.#batchSize) : 0;
-      if (outcomes.length === 0 && want === 0) {
-        if (stopping && this.#running === 0) break;
-        await this.#waitForWork(free > 0 && !stopping ? idleUntil - now : null);
+      const needClaim = free > 0 && this.#buffer.length === 0;
+      // Without prefetch each round writes whatever has finished. With it, outcomes wait for
+      // the next claim, a full batch, or flushMs, so a batch costs one transaction, not one per task.
+      const pending = this.#pending.length;
+      const flushDue =
+        pending > 0 && (!prefetch || needClaim || stopping || pending >= this.#batchSize || now - this.#pendingSince >= this.#flushMs);
+      const want = needClaim && (flushDue || now >= idleUntil) ? (prefetch ? this.#batchSize : Math.min(free, this.#batchSize)) : 0;
+      const release = stopping ? this.#buffer.splice(0) : [];
+      if (!flushDue && want === 0 && release.length === 0) {
+        if (stopping && this.#running === 0 && pending === 0) break;
+        let wait: number | null = needClaim && !stopping ? idleUntil - now : null;
+        if (pending > 0 && !stopping) {
+          const flushIn = this.#pendingSince + this.#flushMs - now;
+          wait = wait === null ? flushIn : Math.min(wait, flushIn);
+        }
+        await this.#waitForWork(wait);
         continue;
       }
+      const outcomes = flushDue ? this.#pending.splice(0) : [];
       let tasks: Task[];
       try {
-        tasks = this.#grouped ? await this.#round(outcomes, want, now) : await this.claimTasks(want);
+        tasks = this.#grouped ? await this.#round(outcomes, want, now, release) : await this.claimTasks(want);
         errorsInARow = 0;
       } catch (err) {
         this.#error(err, "claim");
@@ -508,9 +565,11 @@ export class QueueWorker {
         idleUntil = this.#db.clock.now() + Math.min(30_000, Math.max(this.#pollMs, 50) * 2 ** Math.min(errorsInARow, 10));
         continue;
       }
+      const claimedAt = this.#db.clock.now();
       for (const task of tasks) {
-        const p: Promise<void> = this.#execute(task, this.#grouped).finally(() => this.#inFlight.delete(p));
-        this.#inFlight.add(p);
+        // Claimed while stop() was called: buffered, and released back to the queue next round.
+        if (this.#grouped && (stop.aborted || this.#running >= this.#concurrency)) this.#buffer.push({ task, claimedAt });
+        else this.#launch({ task, claimedAt });
       }
       // Fewer than asked means the queue has nothing more runnable right now.
       if (want > 0) idleUntil = tasks.length < want ? this.#db.clock.now() + this.#pollMs : -Infinity;
@@ -522,33 +581,55 @@ export class QueueWorker {
     }
   }
 
+  #launch(entry: Buffered): void {
+    const p: Promise<void> = this.#execute(entry.task, this.#grouped, entry.claimedAt).finally(() => {
+      this.#inFlight.delete(p);
+      this.#wake?.(); // a slot is free (the grouped path has woken the loop already with its outcome)
+    });
+    this.#inFlight.add(p);
+  }
+
   /**
    * One transaction: the queued outcome writes, then (if `want` > 0) a claim. If the
    * transaction fails, each outcome is retried on its own, so one bad write cannot hold the
    * others back, and the claim's error is thrown to the loop.
    */
-  async #round(outcomes: PendingOutcome[], want: number, now: number): Promise<Task[]> {
+  async #round(outcomes: PendingOutcome[], want: number, now: number, release: readonly Buffered[] = []): Promise<Task[]> {
+    // Completions share one set-based write; failures keep their own statements (each needs its
+    // error text and backoff), as does a lone completion.
+    const oks = outcomes.filter((o) => o.outcome.ok);
+    const many = oks.length > 1 ? this.#completeManyWrite(oks) : null;
+    const singles = many === null ? outcomes : outcomes.filter((o) => !o.outcome.ok);
     const writes: OutcomeWrite[] = [];
-    for (const o of outcomes) {
+    const live: PendingOutcome[] = [];
+    for (const o of singles) {
       try {
         writes.push(this.#outcomeWrite(o.task, o.outcome, now));
+        live.push(o);
       } catch (err) {
         o.reject(err);
       }
     }
-    const live = outcomes.filter((_, i) => writes[i] !== undefined);
+    const manyStmts = many?.stmts(now) ?? [];
+    const releases = release.flatMap(({ task }) => this.#releaseStatements(task, now));
     const claim = want > 0 ? this.#claimPlan(want, now) : null;
-    const stmts = [...writes.flatMap((w) => w.stmts), ...(claim?.stmts ?? [])];
+    const stmts = [...manyStmts, ...writes.flatMap((w) => w.stmts), ...releases, ...(claim?.stmts ?? [])];
     if (stmts.length === 0) return [];
     let results: readonly ExecResult[];
     try {
       results = stmts.length === 1 ? [await this.#db.run(stmts[0]!)] : await this.#db.batch(stmts);
     } catch (err) {
-      for (const o of live) this.#writeOutcome(o.task, o.outcome).then(o.resolve, o.reject);
+      for (const o of [...(many === null ? [] : oks), ...live]) this.#writeOutcome(o.task, o.outcome).then(o.resolve, o.reject);
+      // Unreleased tasks stay leased to this worker and are reclaimed when the lease runs out.
+      if (release.length > 0) this.#error(err, "release");
       if (claim === null) return [];
       throw err;
     }
     let at = 0;
+    if (many !== null) {
+      at += manyStmts.length;
+      many.finish(results[at - 1]!);
+    }
     for (const [i, w] of writes.entries()) {
       const o = live[i]!;
       try {
@@ -558,7 +639,41 @@ export class QueueWorker {
       }
       at += w.stmts.length;
     }
+    if (release.length > 0) {
+      this.#stats.released += release.length;
+      this.#log.info("released claimed tasks that never started", { count: release.length, workerId: this.#id });
+    }
+    at += releases.length;
     return claim === null ? [] : claim.finish(results.slice(at));
+  }
+
+  /**
+   * One write completing several held tasks, and how to settle each waiting outcome from the
+   * ids its UPDATE returned: those it did not return had lost their lease.
+   */
+  #completeManyWrite(oks: readonly PendingOutcome[]): { stmts(now: number): Statement[]; finish(r: ExecResult): void } {
+    return {
+      stmts: (now) => q.completeMany(oks.map((o) => o.task), toSqlTime(now), this.#taskLogs ? this.#id : null),
+      finish: (r) => {
+        const done = new Set(r.rows.map((row) => Number(row["id"])));
+        for (const o of oks) {
+          if (done.has(o.task.id)) {
+            this.#log.info("task completed", { taskId: o.task.id, type: o.task.type, attempt: o.task.attempts, workerId: this.#id });
+            o.resolve("completed");
+          } else {
+            o.reject(new LeaseLostError(o.task.id));
+          }
+        }
+      },
+    };
+  }
+
+  /** Puts a claimed task that never started back in the queue, its attempt not counted. */
+  #releaseStatements(task: Task, now: number): Statement[] {
+    const stmt = q.releaseTask(this.#fence(task, now));
+    if (!this.#taskLogs) return [stmt];
+    const details = { ...this.#details(task), reason: "released_unstarted" };
+    return [stmt, taskTransitionLogInsert(task.id, "processing", "queued", details, now, IF_CHANGED)];
   }
 
   /** Waits until a handler finishes, stop() is called, or `ms` pass (null: no timer). */
@@ -605,7 +720,24 @@ export class QueueWorker {
    * Runs one claimed task's handler under lease renewal, then records its outcome: `grouped`
    * hands the write to the claim loop's next transaction, otherwise it is written at once.
    */
-  async #execute(task: Task, grouped: boolean): Promise<void> {
+  async #execute(task: Task, grouped: boolean, claimedAt?: number): Promise<void> {
+    // A prefetched task may have waited in the buffer: renew its lease before the handler starts.
+    if (claimedAt !== undefined && this.#db.clock.now() - claimedAt >= this.#renewMs) {
+      this.#running++;
+      try {
+        await this.renewLease(task);
+      } catch (err) {
+        if (err instanceof LeaseLostError) {
+          this.#stats.leaseLost++;
+          this.#emit({ type: "lease_lost", task, cancelled: await this.#isCancelled(task) });
+        } else {
+          this.#error(err, "renew", task.id);
+        }
+        return;
+      } finally {
+        this.#running--;
+      }
+    }
     this.#running++;
     const handler = this.#handlers.get(task.type);
     const abort = new AbortController();
@@ -650,6 +782,7 @@ export class QueueWorker {
   /** Queues an outcome for the claim loop's next transaction and wakes the loop. */
   #queueOutcome(task: Task, outcome: Outcome): Promise<OutcomeStatus> {
     return new Promise<OutcomeStatus>((resolve, reject) => {
+      if (this.#pending.length === 0) this.#pendingSince = this.#db.clock.now();
       this.#pending.push({ task, outcome, resolve, reject });
       this.#wake?.();
     });

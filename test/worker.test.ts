@@ -52,6 +52,28 @@ for (const d of DRIVERS) {
       assert.deepEqual(await w.claimTasks(), [], "a leased task is not claimable while its lease is live");
     });
 
+    it("prefetch: a task that waited in the buffer longer than the renew interval gets its lease renewed before it starts", async () => {
+      await client.enqueueMany([{ type: "t", payload: { n: 1 } }, { type: "t", payload: { n: 2 } }]);
+      const gate = deferred();
+      const seen: { id: number; leaseUntil: number | null }[] = [];
+      const w = worker({ workerId: "w", concurrency: 1, batchSize: 2, leaseMs: 3000, renewIntervalMs: 1000, pollIntervalMs: 100, heartbeatIntervalMs: 0 });
+      w.register("t", async (_p: unknown, { task }) => {
+        seen.push({ id: task.id, leaseUntil: (await client.getTask(task.id))?.leaseUntil ?? null });
+        if (seen.length === 1) await gate.promise;
+      });
+      const claimedAt = clock.now();
+      w.start();
+      while (seen.length < 1) await clock.advance(0);
+      // The first handler runs for 2.5 s; its own lease is renewed meanwhile, and the second
+      // task's claim-time lease (claimedAt + 3 s) would be nearly gone when it starts.
+      for (let i = 0; i < 5; i++) await clock.advance(500);
+      gate.resolve();
+      while (seen.length < 2) await clock.advance(1);
+      await w.stop();
+      assert.ok(seen[1]!.leaseUntil! > claimedAt + 3000, `lease renewed before start: ${seen[1]!.leaseUntil} > ${claimedAt + 3000}`);
+      assert.equal((await client.stats()).completed, 2);
+    });
+
     it("refuses complete, fail and renew from a stale lease holder after another worker took over", async () => {
       const id = await client.enqueue("t", {});
       const a = worker({ workerId: "A", leaseMs: 1000 });
@@ -365,6 +387,92 @@ for (const d of DRIVERS) {
         assert.equal((await client.getTask(first))?.status, "completed");
         assert.equal((await client.getTask(second))?.status, "queued", "nothing new claimed after stop()");
         assert.equal(w.inFlightCount, 0);
+      } finally {
+        await db.close();
+      }
+    });
+
+    it("groups outcomes: a round of finished handlers is written in the transaction of the next claim", async () => {
+      const db = await QueueDatabase.open(d.open());
+      try {
+        const client = new QueueClient(db);
+        await client.enqueueMany(Array.from({ length: 64 }, (_, i) => ({ type: "t", payload: { i } })));
+        const w = new QueueWorker(db, { workerId: "w", concurrency: 8, pollIntervalMs: 5, heartbeatIntervalMs: 0 });
+        w.register("t", () => {});
+        const before = db.callCount;
+        w.start();
+        assert.equal(await client.waitUntilEmpty({ timeoutMs: 10_000, pollIntervalMs: 1 }), true);
+        const used = db.callCount - before;
+        await w.stop();
+        // 64 tasks one at a time would be 64 claims + 64 completes; grouped, each round of 8
+        // is one transaction (waitUntilEmpty's own polls are counted too).
+        assert.ok(used < 64, `expected fewer than 64 calls for 64 tasks, got ${used}`);
+        assert.equal((await client.stats()).completed, 64);
+        const logs = await db.execute("SELECT COUNT(*) AS n FROM task_logs WHERE message LIKE '%→ completed%'");
+        assert.equal(logs.rows[0]?.["n"], 64, "every completion still has its transition row");
+      } finally {
+        await db.close();
+      }
+    });
+
+    it("prefetch (batchSize > concurrency): runs each task once, never more than concurrency at a time, in few transactions", async () => {
+      const db = await QueueDatabase.open(d.open());
+      try {
+        const client = new QueueClient(db);
+        const ids = await client.enqueueMany(Array.from({ length: 100 }, (_, i) => ({ type: "t", payload: { i } })));
+        const runs = new Map<number, number>();
+        let now = 0;
+        let peak = 0;
+        const w = new QueueWorker(db, { workerId: "w", concurrency: 2, batchSize: 25, pollIntervalMs: 5, heartbeatIntervalMs: 0 });
+        w.register("t", async (_p: unknown, { task }) => {
+          runs.set(task.id, (runs.get(task.id) ?? 0) + 1);
+          peak = Math.max(peak, ++now);
+          await Promise.resolve();
+          now--;
+        });
+        const before = db.callCount;
+        w.start();
+        assert.equal(await client.waitUntilEmpty({ timeoutMs: 10_000, pollIntervalMs: 1 }), true);
+        const used = db.callCount - before;
+        await w.stop();
+        assert.deepEqual([...runs.keys()].sort((a, b) => a - b), ids);
+        assert.ok([...runs.values()].every((n) => n === 1), "no task ran twice");
+        assert.equal(peak, 2, "never more than concurrency handlers at once");
+        assert.ok(used < 40, `100 tasks in batches of 25 should take few calls, took ${used}`);
+        const s = await client.stats();
+        assert.equal(s.completed, 100);
+        assert.equal(w.stats.completed, 100);
+      } finally {
+        await db.close();
+      }
+    });
+
+    it("prefetch: stop() hands unstarted tasks back to the queue with their attempt not counted", async () => {
+      const db = await QueueDatabase.open(d.open());
+      try {
+        const client = new QueueClient(db);
+        await client.enqueueMany(Array.from({ length: 10 }, (_, i) => ({ type: "t", payload: { i } })));
+        const gate = deferred();
+        const started = deferred();
+        const w = new QueueWorker(db, { workerId: "w", concurrency: 1, batchSize: 10, pollIntervalMs: 5, heartbeatIntervalMs: 0 });
+        w.register("t", async () => {
+          started.resolve();
+          await gate.promise;
+        });
+        w.start();
+        await started.promise;
+        assert.equal((await client.stats()).processing, 10, "the whole batch is claimed");
+        const stopping = w.stop();
+        gate.resolve();
+        await stopping;
+        const s = await client.stats();
+        assert.equal(s.completed, 1, "the running task finished");
+        assert.equal(s.queued, 9, "the nine that never started are queued again");
+        assert.equal(w.stats.released, 9);
+        const back = await client.listTasks({ status: "queued" });
+        assert.ok(back.every((t) => t.attempts === 0 && t.lockedBy === null && t.leaseUntil === null));
+        const logs = await db.execute("SELECT COUNT(*) AS n FROM task_logs WHERE details LIKE '%released_unstarted%'");
+        assert.equal(logs.rows[0]?.["n"], 9);
       } finally {
         await db.close();
       }

@@ -315,9 +315,9 @@ function weightedProperty(): QueueProperty {
 }
 
 /**
- * Real concurrency: `workers` workers (`perWorker` handlers each, the system clock, a 5 ms
- * poll, leases far longer than the work) drain `tasks` tasks; every task must run exactly once
- * and end completed.
+ * Real concurrency: `workers` workers (`perWorker` handlers each, every other one prefetching
+ * batches of 4 × perWorker, the system clock, a 5 ms poll, leases far longer than the work)
+ * drain `tasks` tasks; every task must run exactly once and end completed.
  */
 async function drainExactlyOnce(ctx: PropertyContext, name: PropertyName, dbs: readonly QueueDatabase[]): Promise<void> {
   const c = ctx.options.concurrency ?? {};
@@ -335,6 +335,8 @@ async function drainExactlyOnce(ctx: PropertyContext, name: PropertyName, dbs: r
       workerId: `cw${i}`,
       strategy: strategies[i % strategies.length]!,
       concurrency: perWorker,
+      // Every other worker prefetches (claims more than it can run and groups its writes).
+      ...(i % 2 === 1 ? { batchSize: perWorker * 4 } : {}),
       pollIntervalMs: 5,
       leaseMs: 60_000,
       heartbeatIntervalMs: 0,

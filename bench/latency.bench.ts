@@ -16,7 +16,7 @@ const BACKLOG = 10_000;
 export interface Latencies {
   readonly rows: ResultRow[];
   /** p95 in µs by operation name. */
-  readonly p95: Readonly<Record<"enqueue" | "rawInsert" | "claim" | "rawClaim", number>>;
+  readonly p95: Readonly<Record<"enqueue" | "rawInsert" | "claim" | "rawClaim" | "claimNoLogs", number>>;
 }
 
 function row(task: Task, scenario: string, driver: string, opsPerOp = 1): ResultRow {
@@ -42,6 +42,8 @@ export async function measureLatency(d: BenchDriver, iterations: number): Promis
     const ours = await QueueDatabase.open(await d.openDriver(scratch.file("ours.db")));
     const client = new QueueClient(ours);
     const worker = new QueueWorker(ours, { workerId: "bench", strategy: "PRIORITY", handlers: { t: () => {} } });
+    // The same claim without the task_logs transition rows: what the audit trail costs.
+    const bare = new QueueWorker(ours, { workerId: "bench-nolog", strategy: "PRIORITY", taskLogs: false, handlers: { t: () => {} } });
     await rawQueueFile(d, scratch.file("raw.db"));
     const raw = await d.openRaw(scratch.file("raw.db"));
     const ins = raw.prepare(RAW_SQL.insert);
@@ -75,6 +77,12 @@ export async function measureLatency(d: BenchDriver, iterations: number): Promis
           for (const t of held) await worker.completeTask(t);
         },
       })
+      .add("claim, taskLogs off", async () => void (held = await bare.claimTasks(1)), {
+        beforeEach: async () => void (await client.enqueue("t", { n: n++ })),
+        afterEach: async () => {
+          for (const t of held) await bare.completeTask(t);
+        },
+      })
       .add("claim+complete", async () => {
         const [t] = await worker.claimTasks(1);
         if (t === undefined) throw new Error("backlog ran out");
@@ -90,14 +98,16 @@ export async function measureLatency(d: BenchDriver, iterations: number): Promis
       row(get("enqueue"), "latency: enqueue", d.name),
       row(get("raw claim"), "latency: raw claim UPDATE…RETURNING (autocommit)", d.name),
       row(get("claim"), "latency: claimTasks(1)", d.name),
+      row(get("claim, taskLogs off"), "latency: claimTasks(1), taskLogs off", d.name),
       row(get("claim+complete"), "claim+complete, 1 task", d.name),
       row(get("enqueueMany x100"), "enqueueMany of 100 (tasks/s)", d.name, 100),
     ];
+    const claimNoLogs = rows[4]!.p95Us!;
     raw.close();
     await ours.close();
     return {
       rows,
-      p95: { rawInsert: rows[0]!.p95Us!, enqueue: rows[1]!.p95Us!, rawClaim: rows[2]!.p95Us!, claim: rows[3]!.p95Us! },
+      p95: { rawInsert: rows[0]!.p95Us!, enqueue: rows[1]!.p95Us!, rawClaim: rows[2]!.p95Us!, claim: rows[3]!.p95Us!, claimNoLogs },
     };
   } finally {
     scratch.dispose();

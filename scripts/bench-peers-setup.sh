@@ -10,8 +10,8 @@
 # node then runs the liteque runner; the last lines printed say which node and the command.
 #
 # Idempotent: skips the install (about a minute of native build) when better-sqlite3 11.9.1 and
-# liteque are already there and the driver loads under that node. Same approach as
-# scripts/test-node20.sh.
+# liteque are already there and the driver loads under that node. Finds that node with
+# scripts/lib/system-node.sh, like scripts/test-node20.sh.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -19,35 +19,8 @@ DIR="$ROOT/bench/peers/liteque"
 say() { echo "bench-peers-setup: $*"; }
 die() { echo "bench-peers-setup: ERROR: $*" >&2; exit 1; }
 
-# PATH without node_modules entries (and without empty entries, which mean ".").
-SYS_PATH=""
-IFS=':' read -r -a path_parts <<< "$PATH"
-for p in "${path_parts[@]}"; do
-  [[ -z "$p" || "$p" == *node_modules* ]] && continue
-  SYS_PATH="${SYS_PATH:+$SYS_PATH:}$p"
-done
-
-NODE_BIN="$(PATH="$SYS_PATH" command -v node || true)"
-[[ -n "$NODE_BIN" ]] || die "no 'node' on PATH outside node_modules (PATH without node_modules: $SYS_PATH). Install the machine's own Node or put it on PATH."
-NODE_REAL="$(readlink -f "$NODE_BIN")"
-ROOT_NM="$(readlink -f "$ROOT/node_modules" 2>/dev/null || echo "$ROOT/node_modules")"
-[[ "$NODE_REAL" != "$ROOT_NM"/* ]] || die "'$NODE_BIN' resolves to the project's own node ($NODE_REAL), not the machine's."
-NPM_BIN="$(PATH="$SYS_PATH" command -v npm || true)"
-[[ -n "$NPM_BIN" ]] || die "no 'npm' on PATH outside node_modules."
-
-NODE_VERSION="$(PATH="$SYS_PATH" "$NODE_BIN" -p 'process.versions.node')"
-NODE_MAJOR="${NODE_VERSION%%.*}"
+source "$ROOT/scripts/lib/system-node.sh"
 say "node for liteque: $NODE_BIN -> $NODE_REAL (v$NODE_VERSION, ABI $(PATH="$SYS_PATH" "$NODE_BIN" -p 'process.versions.modules'))"
-
-# Lifecycle scripts of the nested install still see the repo's node_modules/.bin (npm walks up
-# every ancestor folder), so node-gyp may run under Node 22: pin its target to the machine's node
-# and use that node's own headers when they sit next to it.
-export npm_config_target="$NODE_VERSION" npm_config_runtime=node
-NODE_PREFIX="$(dirname "$(dirname "$NODE_REAL")")"
-HEADERS="$NODE_PREFIX/include/node/node_version.h"
-if [[ -f "$HEADERS" ]] && grep -Eq "^#define NODE_MAJOR_VERSION $NODE_MAJOR\$" "$HEADERS"; then
-  export npm_config_nodedir="$NODE_PREFIX"
-fi
 
 # Checks the versions too: a folder left from an older package.json must not pass as installed.
 installed() {

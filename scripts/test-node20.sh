@@ -14,24 +14,7 @@ DIR="$ROOT/test/node20"
 say() { echo "test-node20: $*"; }
 die() { echo "test-node20: ERROR: $*" >&2; exit 1; }
 
-# PATH without node_modules entries (and without empty entries, which mean ".").
-SYS_PATH=""
-IFS=':' read -r -a path_parts <<< "$PATH"
-for p in "${path_parts[@]}"; do
-  [[ -z "$p" || "$p" == *node_modules* ]] && continue
-  SYS_PATH="${SYS_PATH:+$SYS_PATH:}$p"
-done
-
-NODE_BIN="$(PATH="$SYS_PATH" command -v node || true)"
-[[ -n "$NODE_BIN" ]] || die "no 'node' on PATH outside node_modules (PATH without node_modules: $SYS_PATH). Install the machine's own Node (20) or put it on PATH."
-NODE_REAL="$(readlink -f "$NODE_BIN")"
-ROOT_NM="$(readlink -f "$ROOT/node_modules" 2>/dev/null || echo "$ROOT/node_modules")"
-[[ "$NODE_REAL" != "$ROOT_NM"/* ]] || die "'$NODE_BIN' resolves to the project's own node ($NODE_REAL), not the machine's."
-NPM_BIN="$(PATH="$SYS_PATH" command -v npm || true)"
-[[ -n "$NPM_BIN" ]] || die "no 'npm' on PATH outside node_modules."
-
-NODE_VERSION="$(PATH="$SYS_PATH" "$NODE_BIN" -p 'process.versions.node')"
-NODE_MAJOR="${NODE_VERSION%%.*}"
+source "$ROOT/scripts/lib/system-node.sh"
 say "system node: $NODE_BIN -> $NODE_REAL (v$NODE_VERSION, ABI $(PATH="$SYS_PATH" "$NODE_BIN" -p 'process.versions.modules'))"
 if [[ "$NODE_MAJOR" != "20" ]]; then
   say "note: the system node is v$NODE_VERSION, not 20; the test runs on it anyway, but it does not prove Node 20."
@@ -40,16 +23,6 @@ fi
 for f in index.cjs index.js better-sqlite3.cjs better-sqlite3.js; do
   [[ -f "$ROOT/dist/$f" ]] || die "dist/$f is missing: build first (npm run build, or npx tsup from the repo root)."
 done
-
-# Native build for the system node: lifecycle scripts of the nested install still see the repo's
-# node_modules/.bin (npm walks up every ancestor folder), so node-gyp may run under Node 22; pin
-# its target to the system node and use that node's own headers when they sit next to it.
-export npm_config_target="$NODE_VERSION" npm_config_runtime=node
-NODE_PREFIX="$(dirname "$(dirname "$NODE_REAL")")"
-HEADERS="$NODE_PREFIX/include/node/node_version.h"
-if [[ -f "$HEADERS" ]] && grep -Eq "^#define NODE_MAJOR_VERSION $NODE_MAJOR\$" "$HEADERS"; then
-  export npm_config_nodedir="$NODE_PREFIX"
-fi
 
 loads() {
   (cd "$DIR" && PATH="$SYS_PATH" "$NODE_BIN" -e "require('better-sqlite3')(':memory:').close()") >/dev/null 2>&1

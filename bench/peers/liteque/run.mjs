@@ -14,98 +14,23 @@
  *
  *   /usr/bin/node bench/peers/liteque/run.mjs --db /abs/new.db --jobs 2000 [--batch] [--timeout-ms 600000] [--poll-ms 1]
  *
- * Contract shared with bench/peers/plainjob.ts: exactly one JSON line on stdout (diagnostics go
- * to stderr); exit 0 only when every job ran exactly once and the peer recorded it as done.
+ * The contract with the harness (flags, one JSON line, exit codes) is bench/peers/protocol.mjs.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, isAbsolute, join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
+import { message, round, startRunner } from "../protocol.mjs";
 
 const PEER = "liteque";
 const QUEUE_NAME = "bench";
 const HERE = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 
-const result = {
-  peer: PEER,
-  peerVersion: null,
-  driver: "better-sqlite3",
-  driverVersion: null,
-  sqliteVersion: null,
-  runtime: `node ${process.version}`,
-  pragmas: null,
-};
-let printed = false;
-
-// The harness reads the single stdout line, so every way out (success, timeout, crash) goes
-// through here and prints it exactly once.
-function finish(code, error) {
-  if (!printed) {
-    printed = true;
-    if (error !== undefined) result.error = error;
-    process.stdout.write(`${JSON.stringify(result)}\n`);
-  }
-  process.exit(code);
-}
-
-function usage(message) {
-  process.stderr.write(
-    `${PEER}: ${message}\nusage: run.mjs --db <absolute path, must not exist> --jobs <N> [--batch] [--timeout-ms MS] [--poll-ms MS]\n`,
-  );
-  finish(2, `usage: ${message}`);
-}
-
-function parseArgs(argv) {
-  const args = { db: "", jobs: 0, batch: false, timeoutMs: 600_000, pollMs: 1 };
-  for (let k = 0; k < argv.length; k++) {
-    const flag = argv[k];
-    const value = () => {
-      const v = argv[++k];
-      if (v === undefined) usage(`${flag} needs a value`);
-      return v;
-    };
-    const int = (min) => {
-      const v = Number(value());
-      if (!Number.isInteger(v) || v < min) usage(`${flag} must be an integer >= ${min}`);
-      return v;
-    };
-    if (flag === "--db") args.db = value();
-    else if (flag === "--jobs") args.jobs = int(1);
-    else if (flag === "--batch") args.batch = true;
-    else if (flag === "--timeout-ms") args.timeoutMs = int(1);
-    else if (flag === "--poll-ms") args.pollMs = int(0);
-    else usage(`unknown argument ${flag}`);
-  }
-  if (!args.db) usage("--db is required");
-  if (!isAbsolute(args.db)) usage("--db must be an absolute path");
-  // A leftover file (or its WAL) would mix old jobs into the count and skew the timing.
-  for (const f of [args.db, `${args.db}-wal`, `${args.db}-shm`]) if (existsSync(f)) usage(`${f} already exists`);
-  if (!args.jobs) usage("--jobs is required");
-  return args;
-}
-
-const message = (e) => (e instanceof Error ? e.message : String(e));
-process.on("uncaughtException", (e) => {
-  process.stderr.write(`${PEER}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  finish(1, message(e));
-});
-process.on("unhandledRejection", (e) => {
-  process.stderr.write(`${PEER}: unhandled rejection: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  finish(1, message(e));
-});
-process.on("exit", () => {
-  if (printed) return;
-  tally();
-  result.error = "exited before every job was done";
-  process.stdout.write(`${JSON.stringify(result)}\n`);
-  process.exitCode = 1;
-});
-
-const args = parseArgs(process.argv.slice(2));
+const run = startRunner(PEER, "run.mjs");
+const { result, args, deadline, finish } = run;
 const N = args.jobs;
-const deadline = performance.now() + args.timeoutMs;
 
 // Without this folder's install, Node would walk up to the repo's better-sqlite3 13.x, which
 // segfaults on Node 20 and which liteque cannot use anyway.
@@ -122,36 +47,8 @@ if (!driverPath.startsWith(ownModules)) {
 }
 result.peerVersion = require("liteque/package.json").version;
 result.driverVersion = require("better-sqlite3/package.json").version;
-result.jobs = N;
-result.batch = args.batch;
 // liteque's own example value; with a no-op handler the runner's dequeue loop is the bottleneck.
 result.concurrency = 1;
-result.pollMs = args.pollMs;
-
-const executions = new Uint32Array(N);
-let executed = 0;
-let unexpected = 0;
-let peerErrors = 0;
-
-function tally() {
-  let duplicates = 0;
-  let missing = 0;
-  for (const n of executions) {
-    if (n === 0) missing++;
-    else duplicates += n - 1;
-  }
-  result.executed = executed;
-  result.duplicates = duplicates;
-  result.missing = missing;
-  if (unexpected) result.unexpectedPayloads = unexpected;
-  if (peerErrors) result.peerErrors = peerErrors;
-}
-
-function timeout(phase) {
-  process.stderr.write(`${PEER}: timeout after ${args.timeoutMs} ms during ${phase}\n`);
-  tally();
-  finish(1, "timeout");
-}
 
 // Imported only after the checks above, so a missing or mismatched install reports JSON instead
 // of a loader crash.
@@ -199,7 +96,7 @@ result.enqueueApi = "enqueue";
 if (args.batch) result.note = "--batch ignored: liteque 0.8.0 has no bulk enqueue API";
 for (let i = 0; i < N; i++) {
   await queue.enqueue({ i });
-  if ((i & 1023) === 0 && performance.now() > deadline) timeout("enqueue");
+  if ((i & 1023) === 0 && performance.now() > deadline) run.timeout("enqueue");
 }
 result.enqueueMs = round(performance.now() - enqueueStart);
 
@@ -209,14 +106,11 @@ runner = new Runner(
     run: async (job) => {
       // The runner loop only awaits microtasks while jobs are pending, so a timer cannot fire
       // during the drain: the deadline is checked here.
-      if (performance.now() > deadline) timeout("drain");
-      const i = job.data?.i;
-      executed++;
-      if (Number.isInteger(i) && i >= 0 && i < N) executions[i]++;
-      else unexpected++;
+      if (performance.now() > deadline) run.timeout("drain");
+      run.record(job.data?.i);
     },
     onError: async (job) => {
-      peerErrors++;
+      run.peerError();
       process.stderr.write(`${PEER}: job ${job.id} failed: ${message(job.error)}\n`);
     },
   },
@@ -225,21 +119,12 @@ runner = new Runner(
 );
 
 // Covers a stall while the runner sleeps between polls (e.g. a job stranded in "running").
-setTimeout(() => timeout("drain"), Math.max(0, deadline - performance.now()));
+setTimeout(() => run.timeout("drain"), Math.max(0, deadline - performance.now()));
 
 drainStart = performance.now();
-runner.run().catch((e) => {
-  tally();
-  finish(1, `runner failed: ${message(e)}`);
-});
+runner.run().catch((e) => run.fail(`runner failed: ${message(e)}`));
 
 function done() {
-  tally();
   sqlite.close();
-  const ok = executed === N && result.duplicates === 0 && result.missing === 0 && !unexpected;
-  finish(ok ? 0 : 1);
-}
-
-function round(ms) {
-  return Math.round(ms * 10) / 10;
+  run.done();
 }

@@ -16,7 +16,6 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { arch, cpus, platform, release, totalmem } from "node:os";
-import { createRequire } from "node:module";
 import { QueueDatabase } from "../src/index.ts";
 import { measureCeiling, type Ceiling } from "./ceiling.bench.ts";
 import { RUNTIME, runtimeDrivers, runtimeVersion, scratchDir, type BenchDriver } from "./drivers.ts";
@@ -24,7 +23,7 @@ import { measureLatency, type Latencies } from "./latency.bench.ts";
 import { lifecycleOnce } from "./lifecycle.bench.ts";
 import { peerOnce, peerRate, type PeerResult } from "./peers.bench.ts";
 import { processesOnce } from "./processes.bench.ts";
-import { median, progress, rateRow, type ResultRow } from "./stats.ts";
+import { progress, rateRow, type ResultRow } from "./stats.ts";
 
 // `bun run bench` runs the package.json script, which starts Node: hand over to Bun itself.
 if (RUNTIME === "node" && /^bun\//.test(process.env["npm_config_user_agent"] ?? "") && process.env["npm_execpath"]) {
@@ -214,11 +213,12 @@ if (ref !== undefined) {
   }
 }
 
-const require = createRequire(import.meta.url);
-const versions: Record<string, string> = { "@prismq/queue": (require("../package.json") as { version: string }).version, runtime: runtimeVersion() };
+// Read from the files: tinybench's exports hide its package.json from require().
+const versionOf = (path: string): string =>
+  (JSON.parse(readFileSync(new URL(path, import.meta.url), "utf8")) as { version: string }).version;
+const versions: Record<string, string> = { "@prismq/queue": versionOf("../package.json"), runtime: runtimeVersion() };
 for (const d of drivers) versions[d.name] = `${d.version} (SQLite ${results[d.name]!.sqliteVersion})`;
-// tinybench's exports hide its package.json from require().
-versions["tinybench"] = (JSON.parse(readFileSync(new URL("../node_modules/tinybench/package.json", import.meta.url), "utf8")) as { version: string }).version;
+versions["tinybench"] = versionOf("../node_modules/tinybench/package.json");
 const machine = {
   cpu: cpus()[0]?.model ?? "unknown",
   cores: cpus().length,
@@ -250,7 +250,6 @@ writeFileSync(`${base}.md`, `${md.join("\n")}\n`);
 console.table(table);
 console.table(goals.map((g) => ({ goal: g.goal, measured: g.measured, met: g.met ? "yes" : "NO" })));
 console.log(`\nwritten: ${base}.json, ${base}.md (${((Date.now() - started) / 1000).toFixed(0)} s)`);
-void median;
 // A peer that did not run means the suite did not run as asked (say --no-peers to leave them out).
 const peerFailed = Object.values(peers).some((p) => "error" in p);
 if (peerFailed) console.error("bench: a peer did not run (see above); exit 1");

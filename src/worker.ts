@@ -239,8 +239,6 @@ export class QueueWorker {
    * those overrides one task at a time instead of grouping writes into its own transactions.
    */
   readonly #grouped: boolean;
-  /** Claim statement texts by batch size (see #interned). */
-  readonly #sqlTexts = new Map<string, readonly string[]>();
   /** Registered task types, as the claim filters on them. */
   #types: readonly string[] = [];
   #stats = { claimed: 0, completed: 0, retried: 0, failed: 0, deadLettered: 0, leaseLost: 0, released: 0, errors: 0 };
@@ -312,7 +310,6 @@ export class QueueWorker {
     if (typeof handler !== "function") throw new QueueValidationError(`handler for "${type}" must be a function`);
     this.#handlers.set(type, handler as TaskHandler);
     this.#types = [...this.#handlers.keys()];
-    this.#sqlTexts.clear();
     return this;
   }
 
@@ -325,22 +322,6 @@ export class QueueWorker {
   async claimTasks(limit = 1): Promise<Task[]> {
     const claim = this.#claimPlan(limit, this.#db.clock.now());
     return claim.finish(await this.#db.batch(claim.stmts));
-  }
-
-  /**
-   * The same statements with their SQL text swapped for the first-built copy under `key`: the
-   * driver's statement cache then hashes one long-lived string, not a new concatenation per call.
-   */
-  #interned(key: string, stmts: Statement[]): Statement[] {
-    const texts = this.#sqlTexts.get(key);
-    if (texts === undefined || texts.length !== stmts.length) {
-      if (this.#sqlTexts.size >= 64) this.#sqlTexts.clear();
-      this.#sqlTexts.set(key, stmts.map((st) => st.sql));
-      return stmts;
-    }
-    // The key fixes the text: strategy, types (cleared on register), capabilities and taskLogs
-    // are fixed per worker, so only the batch size varies.
-    return stmts.map((st, i) => ({ sql: texts[i]!, params: st.params }));
   }
 
   /** The statements of one claim, and how to read its tasks out of their results. */
@@ -366,7 +347,7 @@ export class QueueWorker {
       add(q.claimOrdered(this.#strategy, params, limit, this.#taskLogs));
     }
     return {
-      stmts: this.#interned(`${limit}`, stmts),
+      stmts,
       finish: (results) => {
         const rows = claimAt.flatMap((i) => [...results[i]!.rows]);
         // RETURNING gives rows in no promised order; weighted draws keep the order they were drawn in.

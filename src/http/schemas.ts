@@ -1,0 +1,374 @@
+/**
+ * The request and response bodies of the HTTP API, as zod schemas. The routes validate with
+ * them, the OpenAPI document is generated from them, and the HTTP client's types come from the
+ * interfaces they are checked against, so the three cannot drift apart.
+ *
+ * @module
+ */
+import { z } from "@hono/zod-openapi";
+import { QUEUE_ERROR_CODES } from "../errors.ts";
+import { LOG_LEVELS, type LogLevel } from "../observability/task-logger.ts";
+import { TASK_STATUSES, type TaskStatus } from "../task.ts";
+
+/** Error codes of the HTTP layer, besides the library's own {@link QUEUE_ERROR_CODES}. */
+export const HTTP_ERROR_CODES = ["UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND", "PAYLOAD_TOO_LARGE", "INTERNAL"] as const;
+
+/** Every `error.code` the API can answer with. */
+export type ApiErrorCode = (typeof QUEUE_ERROR_CODES)[number] | (typeof HTTP_ERROR_CODES)[number];
+
+/** The one error body every failing route returns. */
+export interface ApiErrorBody {
+  readonly error: { readonly code: ApiErrorCode; readonly message: string; readonly details: readonly string[] };
+}
+
+/** Enqueue options as sent over HTTP (`runAfter` in epoch ms or an ISO 8601 string). */
+export interface EnqueueOptionsBody {
+  readonly priority?: number | undefined;
+  readonly runAfter?: number | string | undefined;
+  readonly delayMs?: number | undefined;
+  readonly maxAttempts?: number | undefined;
+  readonly idempotencyKey?: string | undefined;
+  readonly compatibility?: Readonly<Record<string, string | number | boolean | null>> | undefined;
+}
+
+/** Body of `POST /api/v1/tasks`, and one element of a batch. */
+export interface EnqueueBody {
+  readonly type: string;
+  readonly payload?: unknown;
+  readonly options?: EnqueueOptionsBody | undefined;
+}
+
+/** Body of `POST /api/v1/tasks/batch`. */
+export interface EnqueueBatchBody {
+  readonly tasks: readonly EnqueueBody[];
+}
+
+/** Answer of an enqueue: `created` is false when the idempotency key was already stored. */
+export interface EnqueueResult {
+  readonly id: number;
+  readonly created: boolean;
+}
+
+/** Answer of a batch enqueue, in request order. */
+export interface EnqueueBatchResult {
+  readonly ids: readonly number[];
+  readonly created: readonly boolean[];
+}
+
+/** One row of `task_logs`, times in epoch ms. */
+export interface TaskLogView {
+  readonly logId: number;
+  readonly taskId: number;
+  readonly at: number;
+  readonly level: LogLevel;
+  readonly message: string | null;
+  readonly details: unknown;
+}
+
+/** A task as the API shows it, times in epoch ms. */
+export interface TaskView {
+  readonly id: number;
+  readonly type: string;
+  readonly priority: number;
+  readonly payload: unknown;
+  readonly compatibility: Readonly<Record<string, unknown>>;
+  readonly status: TaskStatus;
+  readonly attempts: number;
+  readonly maxAttempts: number;
+  readonly runAfter: number;
+  readonly leaseUntil: number | null;
+  readonly processingStartedAt: number | null;
+  readonly finishedAt: number | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly lockedBy: string | null;
+  readonly errorMessage: string | null;
+  readonly idempotencyKey: string | null;
+}
+
+/** `GET /api/v1/tasks/{id}`: the task and the last status transition logged for it. */
+export interface TaskDetail extends TaskView {
+  /** The newest transition in its log (how the last run ended, with its details), or null. */
+  readonly lastRun: TaskLogView | null;
+}
+
+/** A page of `GET /api/v1/tasks`. */
+export interface TaskPage {
+  readonly tasks: readonly TaskView[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  readonly nextCursor: string | null;
+}
+
+/** Answer of cancel and retry of one task. */
+export interface ChangeResult {
+  readonly id: number;
+  /** False when the task was in a status the action does not apply to. */
+  readonly changed: boolean;
+  readonly status: TaskStatus;
+}
+
+/** Body of `POST /api/v1/tasks/retry`: requeue every task matching the filter. */
+export interface RetryManyBody {
+  /** @default ["failed", "dead_letter"] */
+  readonly status?: readonly ("failed" | "dead_letter")[] | undefined;
+  readonly type?: string | undefined;
+}
+
+/** Answer of `POST /api/v1/tasks/retry`. */
+export interface RetryManyResult {
+  readonly retried: number;
+}
+
+/** `GET /api/v1/stats`. */
+export interface StatsView {
+  readonly total: number;
+  readonly byStatus: Readonly<Record<TaskStatus, number>>;
+  /** Counts by type, then by status (only statuses present). */
+  readonly byType: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /** Tasks in `queued`, runnable now or later. */
+  readonly depth: number;
+  /** Age of the oldest runnable queued task, or null. */
+  readonly oldestQueuedAgeMs: number | null;
+  readonly generatedAt: number;
+}
+
+/** One bucket of `GET /api/v1/timeline`. */
+export interface TimelineBucket {
+  /** Bucket start, epoch ms. */
+  readonly start: number;
+  readonly completed: number;
+  /** Ended `failed` or `dead_letter`. */
+  readonly failed: number;
+  readonly p50Ms: number | null;
+  readonly p95Ms: number | null;
+}
+
+/** `GET /api/v1/timeline`: finished tasks and processing times per bucket. */
+export interface TimelineView {
+  readonly bucketMs: number;
+  readonly buckets: readonly TimelineBucket[];
+}
+
+/** One worker of `GET /api/v1/workers`. */
+export interface WorkerView {
+  readonly workerId: string;
+  readonly capabilities: Readonly<Record<string, unknown>>;
+  readonly heartbeatAt: number;
+  readonly heartbeatAgeMs: number;
+  readonly state: "active" | "late" | "stale";
+  readonly processingTasks: number;
+  readonly completedLastHour: number;
+  readonly failedLastHour: number;
+}
+
+/** `GET /api/v1/health`. */
+export interface HealthView {
+  readonly ok: boolean;
+  readonly database: "reachable" | "unreachable";
+  readonly schemaVersion: number | null;
+  readonly journalMode: string | null;
+  readonly wal: boolean;
+  /** `PRAGMA quick_check` result when asked for with `?check=quick`, else null. */
+  readonly integrity: string | null;
+  readonly error: string | null;
+}
+
+/** `GET /api/v1/whoami`: what the presented token may do. */
+export interface AccessView {
+  readonly access: "none" | "read" | "write";
+  /** False when the server runs without tokens (loopback only). */
+  readonly authRequired: boolean;
+}
+
+const statusEnum = z.enum(TASK_STATUSES);
+const levelEnum = z.enum(LOG_LEVELS);
+const epoch = z.number().openapi({ description: "epoch milliseconds" });
+const capValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+/** @internal */
+export const ApiErrorSchema: z.ZodType<ApiErrorBody> = z
+  .object({
+    error: z.object({
+      code: z.enum([...QUEUE_ERROR_CODES, ...HTTP_ERROR_CODES]),
+      message: z.string(),
+      details: z.array(z.string()),
+    }),
+  })
+  .openapi("Error");
+
+const EnqueueOptionsBodySchema = z
+  .strictObject({
+    priority: z.int().min(-2_147_483_648).max(2_147_483_647).optional(),
+    runAfter: z.union([z.number().min(0), z.iso.datetime({ offset: true })]).optional(),
+    delayMs: z.number().min(0).max(2 ** 31 - 1).optional(),
+    maxAttempts: z.int().min(1).max(1_000_000).optional(),
+    idempotencyKey: z.string().min(1).max(512).optional(),
+    compatibility: z.record(z.string(), capValue).optional(),
+  })
+  .openapi("EnqueueOptions");
+
+/** @internal */
+export const EnqueueBodySchema: z.ZodType<EnqueueBody> = z
+  .strictObject({
+    type: z.string().min(1).max(200),
+    payload: z.unknown().optional(),
+    options: EnqueueOptionsBodySchema.optional(),
+  })
+  .openapi("EnqueueRequest");
+
+/** @internal */
+export const EnqueueBatchBodySchema: z.ZodType<EnqueueBatchBody> = z
+  .strictObject({ tasks: z.array(EnqueueBodySchema).min(1).max(1000) })
+  .openapi("EnqueueBatchRequest");
+
+/** @internal */
+export const EnqueueResultSchema: z.ZodType<EnqueueResult> = z
+  .object({ id: z.int(), created: z.boolean() })
+  .openapi("EnqueueResult");
+
+/** @internal */
+export const EnqueueBatchResultSchema: z.ZodType<EnqueueBatchResult> = z
+  .object({ ids: z.array(z.int()), created: z.array(z.boolean()) })
+  .openapi("EnqueueBatchResult");
+
+/** @internal */
+export const TaskLogSchema: z.ZodType<TaskLogView> = z
+  .object({
+    logId: z.int(),
+    taskId: z.int(),
+    at: epoch,
+    level: levelEnum,
+    message: z.string().nullable(),
+    details: z.unknown(),
+  })
+  .openapi("TaskLog");
+
+const taskFields = {
+  id: z.int(),
+  type: z.string(),
+  priority: z.int(),
+  payload: z.unknown(),
+  compatibility: z.record(z.string(), z.unknown()),
+  status: statusEnum,
+  attempts: z.int(),
+  maxAttempts: z.int(),
+  runAfter: epoch,
+  leaseUntil: epoch.nullable(),
+  processingStartedAt: epoch.nullable(),
+  finishedAt: epoch.nullable(),
+  createdAt: epoch,
+  updatedAt: epoch,
+  lockedBy: z.string().nullable(),
+  errorMessage: z.string().nullable(),
+  idempotencyKey: z.string().nullable(),
+};
+
+/** @internal */
+export const TaskSchema: z.ZodType<TaskView> = z.object(taskFields).openapi("Task");
+
+/** @internal */
+export const TaskDetailSchema: z.ZodType<TaskDetail> = z
+  .object({ ...taskFields, lastRun: TaskLogSchema.nullable() })
+  .openapi("TaskDetail");
+
+/** @internal */
+export const TaskPageSchema: z.ZodType<TaskPage> = z
+  .object({ tasks: z.array(TaskSchema), nextCursor: z.string().nullable() })
+  .openapi("TaskPage");
+
+/** @internal */
+export const ChangeResultSchema: z.ZodType<ChangeResult> = z
+  .object({ id: z.int(), changed: z.boolean(), status: statusEnum })
+  .openapi("ChangeResult");
+
+/** @internal */
+export const RetryManyBodySchema: z.ZodType<RetryManyBody> = z
+  .strictObject({
+    status: z.array(z.enum(["failed", "dead_letter"])).min(1).optional(),
+    type: z.string().min(1).max(200).optional(),
+  })
+  .openapi("RetryManyRequest");
+
+/** @internal */
+export const RetryManyResultSchema: z.ZodType<RetryManyResult> = z
+  .object({ retried: z.int() })
+  .openapi("RetryManyResult");
+
+/** @internal */
+export const StatsSchema: z.ZodType<StatsView> = z
+  .object({
+    total: z.int(),
+    byStatus: z.record(statusEnum, z.int()),
+    byType: z.record(z.string(), z.record(z.string(), z.int())),
+    depth: z.int(),
+    oldestQueuedAgeMs: z.number().nullable(),
+    generatedAt: epoch,
+  })
+  .openapi("Stats");
+
+/** @internal */
+export const TimelineSchema: z.ZodType<TimelineView> = z
+  .object({
+    bucketMs: z.int(),
+    buckets: z.array(
+      z.object({
+        start: epoch,
+        completed: z.int(),
+        failed: z.int(),
+        p50Ms: z.number().nullable(),
+        p95Ms: z.number().nullable(),
+      }),
+    ),
+  })
+  .openapi("Timeline");
+
+/** @internal */
+export const WorkersSchema: z.ZodType<{ workers: WorkerView[] }> = z
+  .object({
+    workers: z.array(
+      z.object({
+        workerId: z.string(),
+        capabilities: z.record(z.string(), z.unknown()),
+        heartbeatAt: epoch,
+        heartbeatAgeMs: z.number(),
+        state: z.enum(["active", "late", "stale"]),
+        processingTasks: z.int(),
+        completedLastHour: z.int(),
+        failedLastHour: z.int(),
+      }),
+    ),
+  })
+  .openapi("Workers");
+
+/** @internal */
+export const HealthSchema: z.ZodType<HealthView> = z
+  .object({
+    ok: z.boolean(),
+    database: z.enum(["reachable", "unreachable"]),
+    schemaVersion: z.int().nullable(),
+    journalMode: z.string().nullable(),
+    wal: z.boolean(),
+    integrity: z.string().nullable(),
+    error: z.string().nullable(),
+  })
+  .openapi("Health");
+
+/** @internal */
+export const AccessSchema: z.ZodType<AccessView> = z
+  .object({ access: z.enum(["none", "read", "write"]), authRequired: z.boolean() })
+  .openapi("Access");
+
+/** Sort fields `GET /api/v1/tasks` accepts: an allow-list, mapped to columns in the store. */
+export const SORT_FIELDS = ["id", "createdAt", "updatedAt", "priority", "finishedAt"] as const;
+
+/** Query of `GET /api/v1/tasks`. */
+export interface ListQuery {
+  /** Comma-separated statuses. */
+  readonly status?: string | undefined;
+  readonly type?: string | undefined;
+  readonly limit?: number | undefined;
+  readonly cursor?: string | undefined;
+  readonly sort?: (typeof SORT_FIELDS)[number] | undefined;
+  readonly order?: "asc" | "desc" | undefined;
+}
+

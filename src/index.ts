@@ -121,3 +121,5 @@ export {
   QueueMaintenance,
   type QueueMaintenanceOptions,
 } from "./maintenance/maintenance.ts";
+// The drop-in task manager (seed 001): in-memory and queue-backed managers, factory, migration.
+export * from "./task-manager/index.ts";

@@ -1,0 +1,154 @@
+/**
+ * The JSON Lines export format: a header line, one line per task (every column, times as stored:
+ * UTC `YYYY-MM-DD HH:MM:SS[.SSS]`), and an end line with the count, so a cut file is noticed.
+ *
+ * @module
+ */
+import * as z from "zod/mini";
+import { toSqlTime } from "../clock.ts";
+import { QueueValidationError } from "../errors.ts";
+import { parseOptions } from "../options.ts";
+import type { SqlValue } from "../driver.ts";
+import { TASK_STATUSES, type TaskStatus } from "../task.ts";
+
+/** `format` of the header line. */
+export const TASK_EXPORT_FORMAT = "prismq.tasks";
+/** `version` of the header line this library writes and reads. */
+export const TASK_EXPORT_VERSION = 1;
+
+/** One task as an export line carries it. */
+export interface ExportedTask {
+  readonly kind: "task";
+  readonly id: number;
+  readonly type: string;
+  readonly priority: number;
+  /** The payload as JSON, or its stored text when `payloadRaw` (it was not valid JSON). */
+  readonly payload: unknown;
+  readonly payloadRaw?: boolean | undefined;
+  readonly compatibility: Readonly<Record<string, unknown>>;
+  readonly status: TaskStatus;
+  readonly attempts: number;
+  readonly maxAttempts: number;
+  readonly runAfterUtc: string;
+  readonly leaseUntilUtc: string | null;
+  readonly reservedAtUtc: string | null;
+  readonly processingStartedUtc: string | null;
+  readonly finishedAtUtc: string | null;
+  readonly createdAtUtc: string;
+  readonly updatedAtUtc: string;
+  readonly lockedBy: string | null;
+  readonly leaseToken: number;
+  readonly errorMessage: string | null;
+  readonly idempotencyKey: string | null;
+}
+
+const SQL_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,3})?$/;
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
+// Times are kept byte for byte as stored; ISO 8601 UTC (hand-written files) is converted.
+const time = () =>
+  z.pipe(
+    z.string().check(z.refine((s) => SQL_TIME.test(s) || ISO_TIME.test(s), "expected UTC 'YYYY-MM-DD HH:MM:SS[.SSS]' or ISO 8601 with Z")),
+    z.transform((s: string) => (ISO_TIME.test(s) ? toSqlTime(Date.parse(s)) : s)),
+  );
+const int = (min: number) => z.int().check(z.gte(min));
+
+const HeaderSchema = z.object({
+  kind: z.literal("header"),
+  format: z.literal(TASK_EXPORT_FORMAT),
+  version: z.literal(TASK_EXPORT_VERSION),
+});
+const TaskSchema = z.strictObject({
+  kind: z.literal("task"),
+  id: int(1),
+  type: z.string().check(z.minLength(1), z.maxLength(200)),
+  priority: z.int(),
+  payload: z.unknown(),
+  payloadRaw: z.optional(z.boolean()),
+  compatibility: z.record(z.string(), z.unknown()),
+  status: z.enum(TASK_STATUSES),
+  attempts: int(0),
+  maxAttempts: int(1),
+  runAfterUtc: time(),
+  leaseUntilUtc: z.nullable(time()),
+  reservedAtUtc: z.nullable(time()),
+  processingStartedUtc: z.nullable(time()),
+  finishedAtUtc: z.nullable(time()),
+  createdAtUtc: time(),
+  updatedAtUtc: time(),
+  lockedBy: z.nullable(z.string()),
+  leaseToken: int(0),
+  errorMessage: z.nullable(z.string()),
+  idempotencyKey: z.nullable(z.string().check(z.minLength(1), z.maxLength(512))),
+});
+const EndSchema = z.object({ kind: z.literal("end"), count: int(0) });
+
+/** A parsed line of an export file. */
+export type ExportLine =
+  | { readonly kind: "header" }
+  | ExportedTask
+  | { readonly kind: "end"; readonly count: number };
+
+/** Parses one line; {@link QueueValidationError} naming the line and field if it is not valid. */
+export function parseExportLine(text: string, lineNo: number): ExportLine {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new QueueValidationError(`line ${lineNo}: not valid JSON (${(err as Error).message})`);
+  }
+  const kind = (value as { kind?: unknown } | null)?.kind;
+  const schema = kind === "header" ? HeaderSchema : kind === "task" ? TaskSchema : kind === "end" ? EndSchema : null;
+  if (schema === null) throw new QueueValidationError(`line ${lineNo}: "kind" must be "header", "task" or "end"`);
+  return parseOptions(schema, value, `line ${lineNo}`) as ExportLine;
+}
+
+const text = (v: SqlValue | undefined): string | null => (v === null || v === undefined ? null : String(v));
+const num = (v: SqlValue | undefined): number => Number(v ?? 0);
+
+/** A `SELECT *` row of `task_queue` as an export record. */
+export function rowToExported(row: Readonly<Record<string, SqlValue>>): ExportedTask {
+  const payloadText = String(row["payload"] ?? "{}");
+  let payload: unknown;
+  let payloadRaw: boolean | undefined;
+  try {
+    payload = JSON.parse(payloadText);
+  } catch {
+    payload = payloadText;
+    payloadRaw = true;
+  }
+  let compatibility: Record<string, unknown> = {};
+  try {
+    const c = JSON.parse(String(row["compatibility"] ?? "{}"));
+    if (typeof c === "object" && c !== null && !Array.isArray(c)) compatibility = c;
+  } catch {
+    // A malformed compatibility column matches no worker capabilities; exported as none.
+  }
+  return {
+    kind: "task",
+    id: num(row["id"]),
+    type: String(row["type"]),
+    priority: num(row["priority"]),
+    payload,
+    ...(payloadRaw ? { payloadRaw } : {}),
+    compatibility,
+    status: String(row["status"]) as TaskStatus,
+    attempts: num(row["attempts"]),
+    maxAttempts: num(row["max_attempts"]),
+    runAfterUtc: String(row["run_after_utc"]),
+    leaseUntilUtc: text(row["lease_until_utc"]),
+    reservedAtUtc: text(row["reserved_at_utc"]),
+    processingStartedUtc: text(row["processing_started_utc"]),
+    finishedAtUtc: text(row["finished_at_utc"]),
+    createdAtUtc: String(row["created_at_utc"]),
+    updatedAtUtc: String(row["updated_at_utc"]),
+    lockedBy: text(row["locked_by"]),
+    leaseToken: num(row["lease_token"]),
+    errorMessage: text(row["error_message"]),
+    idempotencyKey: text(row["idempotency_key"]),
+  };
+}
+
+/** The payload column text of a record. */
+export function payloadText(t: ExportedTask): string {
+  return t.payloadRaw === true && typeof t.payload === "string" ? t.payload : JSON.stringify(t.payload ?? {});
+}

@@ -1,35 +1,86 @@
-import { defineConfig } from "tsup";
+import { resolve } from "node:path";
+import { defineConfig, type Options } from "tsup";
+import { checkDistImports } from "./scripts/lib/dist-imports.ts";
 
-// One entry per export path. Core and adapters are runtime-neutral or take structural handles,
-// so nothing is bundled in from a database library; the CLI is Node-only.
-export default defineConfig([
-  {
-    entry: {
-      index: "src/index.ts",
-      "better-sqlite3": "adapters/better-sqlite3/index.ts",
-      "node-sqlite": "adapters/node-sqlite/index.ts",
-      node: "adapters/node/index.ts",
-      config: "src/config/worker-config.ts",
-      "bun-sqlite": "adapters/bun-sqlite/index.ts",
-      "sqlite-wasm": "adapters/sqlite-wasm/index.ts",
-      "wa-sqlite": "adapters/wa-sqlite/index.ts",
-    },
-    format: ["esm", "cjs"],
-    dts: true,
-    clean: true,
-    sourcemap: true,
-    target: "es2022",
-    platform: "neutral",
-    external: ["better-sqlite3", "node:sqlite", "node:fs", "node:path", "yaml", "smol-toml", "zod"],
-    splitting: false,
+// Every setting that changes what users get is spelled out here rather than left to a default
+// (tsup's defaults have changed between majors and one of them, `removeNodeProtocol`, rewrote
+// `import("node:sqlite")` into `import("sqlite")`). `scripts/check-dist-imports.ts` runs after
+// the build and fails it if any bare builtin name (or a runtime-specific import in the core)
+// appears in the output anyway.
+
+/** One entry per export path of package.json (and deno.json). */
+const LIBRARY_ENTRIES = {
+  index: "src/index.ts",
+  "better-sqlite3": "adapters/better-sqlite3/index.ts",
+  "node-sqlite": "adapters/node-sqlite/index.ts",
+  node: "adapters/node/index.ts",
+  config: "src/config/worker-config.ts",
+  http: "src/http/index.ts",
+  "bun-sqlite": "adapters/bun-sqlite/index.ts",
+  "sqlite-wasm": "adapters/sqlite-wasm/index.ts",
+  "wa-sqlite": "adapters/wa-sqlite/index.ts",
+} as const;
+
+const SHEBANG = "#!/usr/bin/env node\n";
+
+/**
+ * The bin (`dist/cli.js`) is built in the same ESM pass as the library so it shares the library's
+ * chunks (one copy of every class: an error a handlers module throws with classes imported from
+ * `@prismq/queue` is `instanceof` the CLI's). A banner would land on every chunk, so the shebang
+ * is added to cli.js alone, and the file made executable.
+ */
+const cliShebang: NonNullable<Options["plugins"]>[number] = {
+  name: "prismq-cli-shebang",
+  renderChunk(code, info) {
+    if (this.format !== "esm" || info.type !== "chunk" || !/(^|[\\/])cli\.js$/.test(info.path)) return;
+    info.mode = 0o755;
+    return { code: code.startsWith("#!") ? code : SHEBANG + code };
   },
-  {
-    entry: { cli: "cli/prismq.ts" },
-    format: ["esm"],
-    target: "node20",
-    platform: "node",
-    external: ["better-sqlite3"],
-    banner: { js: "#!/usr/bin/env node" },
-    splitting: false,
+};
+
+export default defineConfig((cli) => ({
+  entry: { ...LIBRARY_ENTRIES, cli: "cli/prismq.ts" },
+  format: ["esm", "cjs"],
+  outExtension: ({ format }) => ({ js: format === "cjs" ? ".cjs" : ".js" }),
+  // Declarations for the export paths only (the bin has no types).
+  dts: { entry: LIBRARY_ENTRIES },
+  clean: true,
+  // Source maps are not shipped: the published JS is unminified, readable ESM/CJS whose module
+  // layout follows src/, so a map would only double the package (issue 13).
+  sourcemap: false,
+  minify: false,
+  target: "es2022",
+  // Neutral: the core and the browser/Bun adapters must not pick up Node resolution or shims.
+  platform: "neutral",
+  shims: false,
+  cjsInterop: false,
+  // Rollup re-reads esbuild's output: it writes the CommonJS chunks (plain require/exports,
+  // unlike tsup's experimental sucrase path for CJS splitting) and drops unused code.
+  treeshake: true,
+  bundle: true,
+  // Keep `node:` on every builtin import (tsup 8/9 strip it by default).
+  removeNodeProtocol: false,
+  // Builtins stay imports; dependencies and peer dependencies are never bundled.
+  external: [/^node:/, /^bun:/, "better-sqlite3", "@sqlite.org/sqlite-wasm", "@journeyapps/wa-sqlite"],
+  // Anything else from node_modules (not a dependency) is bundled, as before.
+  skipNodeModulesBundle: false,
+  // Shared chunks: each class exists once, whatever entry point loads it, in ESM and in CJS
+  // (esbuild splits as ESM; rollup, via `treeshake`, writes the CommonJS chunks).
+  splitting: true,
+  plugins: [cliShebang],
+  esbuildOptions(options, { format }) {
+    // The bin is ESM only: leave it out of the CommonJS pass.
+    if (format === "cjs" && options.entryPoints !== undefined && !Array.isArray(options.entryPoints)) {
+      const { cli: _cli, ...rest } = options.entryPoints as Record<string, string>;
+      options.entryPoints = rest;
+    }
+    options.chunkNames = "chunks/[name]-[hash]";
   },
-]);
+  // Fails the build (also `npx tsup --out-dir …`) when an import in the output is wrong.
+  async onSuccess() {
+    const outDir = resolve(cli.outDir ?? "dist");
+    const { problems, files } = await checkDistImports(outDir, resolve("package.json"));
+    if (problems.length > 0) throw new Error(`dist import check failed:\n  ${problems.join("\n  ")}`);
+    console.log(`dist import check: ${files} files clean (node: builtins kept, core runtime-neutral)`);
+  },
+}));

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { defineConfig, type Options } from "tsup";
 import { checkDistImports } from "./scripts/lib/dist-imports.ts";
@@ -8,18 +9,16 @@ import { checkDistImports } from "./scripts/lib/dist-imports.ts";
 // the build and fails it if any bare builtin name (or a runtime-specific import in the core)
 // appears in the output anyway.
 
-/** One entry per export path of package.json (and deno.json). */
-const LIBRARY_ENTRIES = {
-  index: "src/index.ts",
-  "better-sqlite3": "adapters/better-sqlite3/index.ts",
-  "node-sqlite": "adapters/node-sqlite/index.ts",
-  node: "adapters/node/index.ts",
-  config: "src/config/worker-config.ts",
-  http: "src/http/index.ts",
-  "bun-sqlite": "adapters/bun-sqlite/index.ts",
-  "sqlite-wasm": "adapters/sqlite-wasm/index.ts",
-  "wa-sqlite": "adapters/wa-sqlite/index.ts",
-} as const;
+/**
+ * One entry per export path, read from deno.json's `exports` (the sources JSR publishes), so the
+ * npm build and the JSR package cannot drift apart: `"./node"` → `dist/node.{js,cjs,d.ts,d.cts}`,
+ * `"."` → `dist/index.*`. test/package/manifests.test.ts checks package.json's exports match.
+ */
+const LIBRARY_ENTRIES: Record<string, string> = Object.fromEntries(
+  Object.entries((JSON.parse(readFileSync("deno.json", "utf8")) as { exports: Record<string, string> }).exports).map(
+    ([path, source]) => [path === "." ? "index" : path.slice(2), source],
+  ),
+);
 
 const SHEBANG = "#!/usr/bin/env node\n";
 

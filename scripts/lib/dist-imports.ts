@@ -7,7 +7,9 @@
  * - a package that is neither a dependency nor a peer dependency (it would be missing for users);
  * - a relative import of a file that is not in the folder;
  * - in the runtime-neutral entries (the core `.` and the browser adapters) and every chunk they
- *   load: a `node:`/`bun:` import or a use of `process`/`Buffer`.
+ *   load: a `node:`/`bun:` import or a use of `process`/`Buffer`;
+ * - a class defined in more than one file of one module system (ESM `.js`, CommonJS `.cjs`):
+ *   each entry point would then carry its own copy and `instanceof` would fail across them.
  *
  * Used by the build (tsup.config.ts `onSuccess`), by `npm run check:dist-imports`, and by the
  * tarball test on the installed package.
@@ -67,6 +69,19 @@ async function importsOf(file: string): Promise<{ specifier: string; kind: strin
   return found;
 }
 
+/**
+ * Names of the classes a built file defines (`class X`, esbuild's `var X = class`), without the
+ * `$1` suffix a bundler adds when it renames a second copy.
+ */
+function classNames(code: string): Set<string> {
+  const names = new Set<string>();
+  for (const m of code.matchAll(/\bclass\s+([A-Za-z_$][\w$]*)|\b(?:var|let|const)\s+([A-Za-z_$][\w$]*)\s*=\s*class\b/g)) {
+    const name = (m[1] ?? m[2]!).replace(/\$\d+$/, "");
+    if (name !== "extends") names.add(name);
+  }
+  return names;
+}
+
 /** Package names a specifier may come from: `zod/mini` → `zod`, `@a/b/c` → `@a/b`. */
 function packageName(specifier: string): string {
   const parts = specifier.split("/");
@@ -112,6 +127,18 @@ export async function checkDistImports(
       }
     }
     graph.set(abs, edges);
+  }
+
+  for (const [system, ext] of [["ESM", ".js"], ["CommonJS", ".cjs"]] as const) {
+    const definedIn = new Map<string, string[]>();
+    for (const abs of files.filter((f) => f.endsWith(ext))) {
+      for (const name of classNames(readFileSync(abs, "utf8"))) {
+        definedIn.set(name, [...(definedIn.get(name) ?? []), relative(dir, abs)]);
+      }
+    }
+    for (const [name, where] of definedIn) {
+      if (where.length > 1) problems.push(`class ${name} is defined in ${where.length} ${system} files (${where.join(", ")}): one copy must be shared`);
+    }
   }
 
   for (const entry of NEUTRAL_ENTRIES) {

@@ -25,3 +25,4 @@ export {
 } from "./factory.ts";
 export { type ExportedTask, type ExportLine, parseExportLine, TASK_EXPORT_FORMAT, TASK_EXPORT_VERSION } from "./jsonl-format.ts";
 export { exportTasks, type ExportTasksOptions, IMPORTED_LOG_MESSAGE, importTasks, type ImportReport } from "./migrate.ts";
+export { drainQueue, type DrainQueueOptions, type PendingTask, type QueueDrainReport } from "./drain.ts";

@@ -22,9 +22,8 @@ export interface ExportedTask {
   readonly id: number;
   readonly type: string;
   readonly priority: number;
-  /** The payload as JSON, or its stored text when `payloadRaw` (it was not valid JSON). */
+  /** The payload, parsed (the schema's generated `format` column keeps it valid JSON). */
   readonly payload: unknown;
-  readonly payloadRaw?: boolean | undefined;
   readonly compatibility: Readonly<Record<string, unknown>>;
   readonly status: TaskStatus;
   readonly attempts: number;
@@ -63,7 +62,6 @@ const TaskSchema = z.strictObject({
   type: z.string().check(z.minLength(1), z.maxLength(200)),
   priority: z.int(),
   payload: z.unknown(),
-  payloadRaw: z.optional(z.boolean()),
   compatibility: z.record(z.string(), z.unknown()),
   status: z.enum(TASK_STATUSES),
   attempts: int(0),
@@ -107,15 +105,6 @@ const num = (v: SqlValue | undefined): number => Number(v ?? 0);
 
 /** A `SELECT *` row of `task_queue` as an export record. */
 export function rowToExported(row: Readonly<Record<string, SqlValue>>): ExportedTask {
-  const payloadText = String(row["payload"] ?? "{}");
-  let payload: unknown;
-  let payloadRaw: boolean | undefined;
-  try {
-    payload = JSON.parse(payloadText);
-  } catch {
-    payload = payloadText;
-    payloadRaw = true;
-  }
   let compatibility: Record<string, unknown> = {};
   try {
     const c = JSON.parse(String(row["compatibility"] ?? "{}"));
@@ -128,8 +117,7 @@ export function rowToExported(row: Readonly<Record<string, SqlValue>>): Exported
     id: num(row["id"]),
     type: String(row["type"]),
     priority: num(row["priority"]),
-    payload,
-    ...(payloadRaw ? { payloadRaw } : {}),
+    payload: JSON.parse(String(row["payload"] ?? "{}")),
     compatibility,
     status: String(row["status"]) as TaskStatus,
     attempts: num(row["attempts"]),
@@ -150,5 +138,5 @@ export function rowToExported(row: Readonly<Record<string, SqlValue>>): Exported
 
 /** The payload column text of a record. */
 export function payloadText(t: ExportedTask): string {
-  return t.payloadRaw === true && typeof t.payload === "string" ? t.payload : JSON.stringify(t.payload ?? {});
+  return JSON.stringify(t.payload ?? {});
 }

@@ -82,6 +82,7 @@ export interface ImportReport {
 /** The `task_logs` message that records where an imported task came from. */
 export const IMPORTED_LOG_MESSAGE = "task imported";
 
+/** A whole export as one string, or its lines (e.g. `exportTasks` output, or readline over a file). */
 type Lines = string | Iterable<string> | AsyncIterable<string>;
 
 async function* eachLine(input: Lines): AsyncGenerator<string> {
@@ -89,23 +90,18 @@ async function* eachLine(input: Lines): AsyncGenerator<string> {
     yield* input.split("\n");
     return;
   }
-  for await (const chunk of input as AsyncIterable<string>) {
-    // Items may be whole lines or text holding several.
-    for (const line of String(chunk).split("\n")) yield line;
+  for await (const item of input as AsyncIterable<string>) {
+    // Each item is a line (its newline optional, as readline gives them) or text holding whole lines.
+    const text = String(item);
+    yield* (text.endsWith("\n") ? text.slice(0, -1) : text).split("\n");
   }
 }
 
 const originKey = (t: { id: number; type: string; createdAtUtc: string }): string => `${t.id}\u0000${t.type}\u0000${t.createdAtUtc}`;
 
 function samePayload(stored: SqlValue | undefined, t: ExportedTask): boolean {
-  const s = String(stored ?? "{}");
-  let normal = s;
-  try {
-    normal = JSON.stringify(JSON.parse(s));
-  } catch {
-    // Not JSON: compare the raw text.
-  }
-  return normal === payloadText(t);
+  // Stored payloads are valid JSON (the schema's generated `format` column parses them).
+  return JSON.stringify(JSON.parse(String(stored ?? "{}"))) === payloadText(t);
 }
 
 /**

@@ -55,11 +55,18 @@ before(async () => {
   project = join(work, "project");
   mkdirSync(project);
   writeFileSync(join(project, "package.json"), JSON.stringify({ name: "prismq-tarball-smoke", version: "0.0.0", private: true }, null, 2));
-  await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", "--no-package-lock", pack.tarball], {
-    cwd: project,
-    env: ENV,
-    maxBuffer: 16 * 1024 * 1024,
-  });
+  try {
+    await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", "--no-package-lock", pack.tarball], {
+      cwd: project,
+      env: ENV,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+  } catch (err) {
+    const e = err as { stderr?: string };
+    throw new Error(
+      `npm install of the packed tarball into an empty project failed (its dependencies come from npm's cache or the registry):\n${e.stderr ?? String(err)}`,
+    );
+  }
   for (const f of ["checks.cjs", "smoke.mjs", "smoke.cjs"]) cpSync(join(HERE, "fixtures", f), join(project, f));
 });
 

@@ -1,7 +1,7 @@
 /**
  * The HTTP API under Bun: `Bun.serve` on loopback, `bun:sqlite` in memory, the built package.
  *
- *   bun test test/http/bun.test.ts      (PRISMQ_DIST_DIR picks another build)
+ *   bun test ./test/http/bun-runner.ts      (PRISMQ_DIST_DIR picks another build)
  */
 import { test } from "bun:test";
 import { resolve } from "node:path";
@@ -15,7 +15,7 @@ interface BunLike {
   };
 }
 const bun = (globalThis as { Bun?: BunLike }).Bun;
-if (bun === undefined) throw new Error("test/http/bun.test.ts runs under `bun test`");
+if (bun === undefined) throw new Error("test/http/bun-runner.ts runs under `bun test`");
 
 const dist = resolve(process.env["PRISMQ_DIST_DIR"] || resolve(import.meta.dirname, "..", "..", "dist"));
 const load = <T>(file: string): Promise<T> => import(pathToFileURL(resolve(dist, file)).href) as Promise<T>;

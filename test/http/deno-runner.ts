@@ -1,7 +1,7 @@
 /**
  * The HTTP API under Deno: `Deno.serve` on loopback, `node:sqlite` in memory, the built package.
  *
- *   deno test -A test/http/deno.test.ts      (PRISMQ_DIST_DIR picks another build)
+ *   deno test -A test/http/deno-runner.ts      (PRISMQ_DIST_DIR picks another build)
  */
 import { defineHttpCases, type HttpCaseEnv } from "./cases.ts";
 
@@ -16,7 +16,7 @@ interface DenoLike {
   ): { addr: { port: number }; shutdown(): Promise<void> };
 }
 const deno = (globalThis as { Deno?: DenoLike }).Deno;
-if (deno === undefined) throw new Error("test/http/deno.test.ts runs under `deno test`");
+if (deno === undefined) throw new Error("test/http/deno-runner.ts runs under `deno test`");
 
 const root = new URL("../../", import.meta.url);
 const distEnv = deno.env.get("PRISMQ_DIST_DIR");

@@ -54,16 +54,6 @@ export const DASHBOARD_HTML: string = `<!doctype html>
     <h2>Dead letter <button id="redrive-all" type="button" class="write" hidden>Redrive all</button></h2>
     <table id="dead"><thead><tr><th>Id</th><th>Type</th><th>Error</th><th>Finished</th><th></th></tr></thead><tbody></tbody></table>
   </section>
-  <section class="panel wide">
-    <h2>Tasks
-      <select id="filter-status" aria-label="Status filter">
-        <option value="">all statuses</option>
-        <option>queued</option><option>processing</option><option>completed</option>
-        <option>failed</option><option>dead_letter</option><option>cancelled</option>
-      </select>
-    </h2>
-    <table id="tasks"><thead><tr><th>Id</th><th>Type</th><th>Status</th><th>Attempts</th><th>Updated</th></tr></thead><tbody></tbody></table>
-  </section>
   <section class="panel wide" id="detail" hidden>
     <h2>Task <span id="detail-id"></span>
       <button id="detail-retry" type="button" class="write" hidden>Retry</button>
@@ -75,6 +65,16 @@ export const DASHBOARD_HTML: string = `<!doctype html>
     <pre id="detail-payload"></pre>
     <h3>Log</h3>
     <table id="detail-logs"><thead><tr><th>At</th><th>Level</th><th>Message</th><th>Details</th></tr></thead><tbody></tbody></table>
+  </section>
+  <section class="panel wide">
+    <h2>Tasks
+      <select id="filter-status" aria-label="Status filter">
+        <option value="">all statuses</option>
+        <option>queued</option><option>processing</option><option>completed</option>
+        <option>failed</option><option>dead_letter</option><option>cancelled</option>
+      </select>
+    </h2>
+    <table id="tasks"><thead><tr><th>Id</th><th>Type</th><th>Status</th><th>Attempts</th><th>Updated</th></tr></thead><tbody></tbody></table>
   </section>
 </main>
 </body>

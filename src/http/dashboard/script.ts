@@ -122,7 +122,10 @@ function renderChart(tl) {
     tip.textContent = new Date(b.start).toLocaleTimeString() + ": " + b.completed + " completed, " + b.failed + " failed, p50 " + (b.p50Ms ?? "–") + " ms, p95 " + (b.p95Ms ?? "–") + " ms";
     ok.append(tip);
     root.append(ok, ko);
-    if (b.p95Ms !== null) p95.push((x + bw / 2) + "," + yMs(b.p95Ms));
+    if (b.p95Ms !== null) {
+      p95.push((x + bw / 2) + "," + yMs(b.p95Ms));
+      root.append(svg("circle", { class: "dot", cx: x + bw / 2, cy: yMs(b.p95Ms), r: 3 }));
+    }
     if (b.p50Ms !== null) p50.push((x + bw / 2) + "," + yMs(b.p50Ms));
   });
   if (p95.length > 1) root.append(svg("polyline", { class: "p95", points: p95.join(" ") }));

@@ -4,6 +4,7 @@ export const DASHBOARD_CSS: string = `
   --queued: #3d7be0; --processing: #8a5cd6; --completed: #2e9e5b; --failed: #d9822b;
   --dead_letter: #c93c3c; --cancelled: #8b93a3; --total: #1d2330; }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 body { margin: 0; font: 14px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; background: var(--bg); color: var(--fg); }
 header { display: flex; align-items: center; gap: 14px; padding: 10px 20px; background: #1d2330; color: #fff; flex-wrap: wrap; }
 header h1 { font-size: 18px; margin: 0; letter-spacing: .5px; }
@@ -39,6 +40,7 @@ dt { color: var(--muted); } dd { margin: 0; overflow-wrap: anywhere; }
 .chart svg { width: 100%; height: 180px; display: block; }
 .chart .axis { stroke: #c9ced8; } .chart text { fill: var(--muted); font-size: 10px; }
 .chart .ok { fill: var(--completed); } .chart .ko { fill: var(--dead_letter); }
+.chart .dot { fill: var(--processing); }
 .chart .p95 { fill: none; stroke: var(--processing); stroke-width: 2; } .chart .p50 { fill: none; stroke: var(--queued); stroke-width: 1.5; stroke-dasharray: 4 3; }
 .legend { display: flex; gap: 14px; font-size: 12px; color: var(--muted); }
 .legend i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; vertical-align: -1px; background: var(--c); }

@@ -226,6 +226,7 @@ for (const driver of DRIVERS) {
         ["post", "/api/v1/tasks/retry"], ["get", "/api/v1/stats"], ["get", "/api/v1/timeline"], ["get", "/api/v1/workers"],
         ["get", "/api/v1/health"], ["get", "/api/v1/whoami"],
       ];
+      routes.push(["get", "/metrics"], ["get", "/health"]);
       for (const [method, path] of routes) assert.ok(doc.paths[path!]?.[method!], `${method} ${path} documented`);
       assert.ok(doc.components.schemas.Task && doc.components.schemas.Error && doc.components.schemas.EnqueueRequest);
       assert.deepEqual(doc.components.securitySchemes.bearer, { type: "http", scheme: "bearer" });

@@ -137,6 +137,21 @@ export function createQueueApp(db: QueueDatabase, options: QueueAppOptions = {})
   app.get("/health", (c) => app.fetch(new Request(new URL(`/api/v1/health${new URL(c.req.url).search}`, c.req.url), c.req.raw)));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
+  // Plain routes, described here so the document lists every endpoint.
+  app.openAPIRegistry.registerPath({
+    method: "get",
+    path: "/metrics",
+    summary: "Prometheus text exposition of QueueMetrics",
+    security: [{ bearer: [] }],
+    responses: { 200: { description: "metrics", content: { "text/plain": { schema: { type: "string" } } } } },
+  });
+  app.openAPIRegistry.registerPath({
+    method: "get",
+    path: "/health",
+    summary: "Same as /api/v1/health",
+    security: [{ bearer: [] }],
+    responses: { 200: { description: "healthy" }, 503: { description: "unhealthy" } },
+  });
   app.doc("/api/v1/openapi.json", {
     openapi: "3.0.0",
     info: { title: "prismq queue API", version: "1" },

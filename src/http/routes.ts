@@ -245,6 +245,8 @@ export function mountApi(app: OpenAPIHono<ApiEnv>, ctx: ApiContext): void {
   app.openapi(enqueueRoute, async (c) => {
     const body = c.req.valid("json");
     const key = body.options?.idempotencyKey;
+    // Looked up before the insert: a second process storing the same key in between gets the
+    // same id back from the insert, but this answer then says 201 (the id is right either way).
     const existed = key !== undefined && (await storedKeys(db, [key])).has(key);
     const i = toInput(body);
     const id = await client.enqueue(i.type, i.payload, i.options);

@@ -198,8 +198,9 @@ Operations:
                             size in free disk: run it in a quiet period
   integrity                 PRAGMA integrity_check; exits 1 unless it says 'ok'
   cleanup-leases --timeout-ms N
-                            put back every 'processing' task that started more than N ms ago or
-                            whose lease ran out ('failed' if its attempts are spent)
+                            put back every 'processing' task whose lease ran out or whose
+                            worker's last heartbeat is more than N ms old ('failed' if its
+                            attempts are spent); a live worker's renewed lease is never taken
   stats                     file size, WAL size, free pages, rows by status, logs and workers
   optimize [--full]         ANALYZE and PRAGMA optimize; --full also VACUUMs (see vacuum)
   purge --older-than-ms N   delete 'completed' tasks that finished more than N ms ago, with
@@ -849,7 +850,7 @@ async function cmdMaintenance(args: readonly string[]): Promise<number> {
       }
       case "cleanup-leases": {
         const released = await maint.cleanupStaleLeases({ timeoutMs });
-        r = { code: 0, json: { released, timeoutMs }, lines: [`cleanup-leases: ${released} stale task(s) released (older than ${timeoutMs} ms or lease expired)`] };
+        r = { code: 0, json: { released, timeoutMs }, lines: [`cleanup-leases: ${released} stale task(s) released (lease expired, or worker silent over ${timeoutMs} ms)`] };
         break;
       }
       case "stats": {

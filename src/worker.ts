@@ -112,7 +112,10 @@ export interface QueueWorkerOptions {
    * @default true
    */
   readonly reclaimStaleWorkers?: boolean;
-  /** Crash policy by task type for tasks of stale workers; `retry` when not listed. */
+  /**
+   * Crash policy by task type for tasks taken back from their holder (its lease ran out, or its
+   * worker went stale); `retry` when not listed.
+   */
   readonly crashPolicy?: Readonly<Record<string, CrashPolicy>>;
 }
 
@@ -335,7 +338,7 @@ export class QueueWorker {
       types: this.#types,
       capabilities: this.#capabilities,
     };
-    const stmts: Statement[] = q.reclaimExpired(nowText, this.#taskLogs);
+    const stmts: Statement[] = q.reclaimExpired(nowText, this.#crashPolicy);
     const claimAt: number[] = [];
     const add = (claim: Statement[]): void => {
       stmts.push(...claim);

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { openQueueDatabase } from "../adapters/node/index.ts";
-import { QueueClient, type QueueHealthSummary, QueueWorker } from "../src/index.ts";
+import { QueueClient, type QueueHealthSummary, QueueWorker, WorkerHeartbeat } from "../src/index.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const CLI = join(ROOT, "cli", "prismq.ts");
@@ -454,15 +454,19 @@ describe("prismq maintenance", () => {
     const db = await seedDb("leases.db", 2, 2);
     const qdb = await openQueueDatabase({ path: db });
     try {
-      const claimed = await new QueueWorker(qdb, { workerId: "gone", handlers: { email: async () => {} } }).claimTasks(1);
+      // "gone" beat once and fell silent: its lease is still valid, only its heartbeat can age.
+      await new WorkerHeartbeat(qdb).updateHeartbeat("gone");
+      // A worker that claimed and vanished: its lease runs out 4 s later.
+      claimedAt = Date.now();
+      const claimed = await new QueueWorker(qdb, { workerId: "gone", leaseMs: 4_000, handlers: { email: async () => {} } }).claimTasks(1);
       assert.equal(claimed.length, 1);
     } finally {
       await qdb.close();
     }
     const kept = maint(db, "cleanup-leases", "--timeout-ms", "3600000");
-    assert.deepEqual(kept.json, { released: 0, timeoutMs: 3_600_000 });
-    await new Promise((r) => setTimeout(r, 5));
-    const released = maint(db, "cleanup-leases", "--timeout-ms", "0");
+    assert.deepEqual(kept.json, { released: 0, timeoutMs: 3_600_000 }, "its lease is still valid");
+    await new Promise((r) => setTimeout(r, Math.max(0, claimedAt + 4_200 - Date.now())));
+    const released = maint(db, "cleanup-leases", "--timeout-ms", "3600000");
     assert.equal(released.code, 0, released.stderr);
     assert.equal(released.json["released"], 1);
 

@@ -17,6 +17,7 @@ import {
   QueueValidationError,
   QueueWorker,
   SQLITE_SCHEMA_VERSION,
+  WorkerHeartbeat,
   systemClock,
   toSqlTime,
   type Driver,
@@ -753,36 +754,44 @@ for (const d of DRIVERS) {
       assert.deepEqual(await new QueueMaintenance(half).integrityCheck(), ["database disk image is malformed"]);
     });
 
-    it("cleanupStaleLeases takes back tasks of workers that are gone, and fences the old holders out", async () => {
+    it("cleanupStaleLeases takes back tasks whose lease ran out or whose worker is stale, and fences the old holders out", async () => {
       const t0 = clock.now();
+      const hb = new WorkerHeartbeat(db);
       const ids = await client.enqueueMany([
-        { type: "old" },                        // 1: started 6 min ago: past the 5 min timeout
-        { type: "recent" },                     // 2: started 2 min ago, lease live: left alone
+        { type: "old" },                        // 1: w-old went silent 6 min ago (past the 5 min timeout), lease live
+        { type: "recent" },                     // 2: started 2 min ago, lease live, worker beating: left alone
         { type: "expired" },                    // 3: lease ran out just now
-        { type: "spent", options: { maxAttempts: 1 } }, // 4: old, and its only attempt is used: failed
+        { type: "spent", options: { maxAttempts: 1 } }, // 4: w-old's, and its only attempt is used: failed
         { type: "waiting" },                    // 5: queued: left alone
         { type: "done" },                       // 6: completed: left alone
+        { type: "long" },                       // 7: started 6 min ago, lease renewed, worker beating: left alone
       ]);
-      assert.deepEqual(ids, [1, 2, 3, 4, 5, 6]);
+      assert.deepEqual(ids, [1, 2, 3, 4, 5, 6, 7]);
       const claim = async (type: string, workerId: string, leaseMs: number) => {
         const w = new QueueWorker(db, { workerId, leaseMs }).register(type, () => {});
         const [t] = await w.claimTasks();
         assert.ok(t);
         return { w, t };
       };
+      for (const w of ["w-old", "w-recent", "w-long"]) await hb.updateHeartbeat(w);
       const old = await claim("old", "w-old", 10 * MIN);
       const spent = await claim("spent", "w-old", 10 * MIN);
       const done = await claim("done", "w-done", 10 * MIN);
+      const long = await claim("long", "w-long", 5 * MIN);
       await done.w.completeTask(done.t);
       await clock.advance(4 * MIN);
+      await long.w.renewLease(long.t);
       const recent = await claim("recent", "w-recent", 10 * MIN);
       await clock.advance(1.5 * MIN);
       const expired = await claim("expired", "w-expired", 30_000);
       await clock.advance(0.5 * MIN); // now t0 + 6 min; task 3's lease ends exactly now
+      const longUntil = await long.w.renewLease(long.t);
+      for (const w of ["w-recent", "w-long"]) await hb.updateHeartbeat(w);
 
       for (const bad of [{}, { timeoutMs: -1 }, { timeoutMs: Number.NaN }, { timeoutMs: "5" }, undefined]) {
         await assert.rejects(maint.cleanupStaleLeases(bad as never), expectValidation(/^timeoutMs: /));
       }
+      await assert.rejects(maint.cleanupStaleLeases({ timeoutMs: 1, policy: { old: "drop" } } as never), expectValidation(/^policy\.old: /));
       assert.equal(await maint.cleanupStaleLeases({ timeoutMs: 5 * MIN }), 3);
 
       const now = toSqlTime(t0 + 6 * MIN);
@@ -790,9 +799,9 @@ for (const d of DRIVERS) {
         status: r["status"], locked_by: r["locked_by"], lease_until_utc: r["lease_until_utc"], lease_token: r["lease_token"],
         attempts: r["attempts"], error_message: r["error_message"], finished_at_utc: r["finished_at_utc"],
       });
+      const gone = "worker w-old went stale (last heartbeat 2026-01-01 00:00:00.000)";
       assert.deepEqual(pick(await task(1)), {
-        status: "queued", locked_by: null, lease_until_utc: null, lease_token: 2, attempts: 1,
-        error_message: "stale lease (held by w-old)", finished_at_utc: null,
+        status: "queued", locked_by: null, lease_until_utc: null, lease_token: 2, attempts: 1, error_message: gone, finished_at_utc: null,
       });
       assert.deepEqual(pick(await task(2)), {
         status: "processing", locked_by: "w-recent", lease_until_utc: toSqlTime(t0 + 14 * MIN), lease_token: 1, attempts: 1,
@@ -800,20 +809,29 @@ for (const d of DRIVERS) {
       });
       assert.deepEqual(pick(await task(3)), {
         status: "queued", locked_by: null, lease_until_utc: null, lease_token: 2, attempts: 1,
-        error_message: "stale lease (held by w-expired)", finished_at_utc: null,
+        error_message: "lease expired (held by w-expired)", finished_at_utc: null,
       });
       assert.deepEqual(pick(await task(4)), {
         status: "failed", locked_by: "w-old", lease_until_utc: null, lease_token: 2, attempts: 1,
-        error_message: "stale lease (held by w-old) and no attempts left", finished_at_utc: now,
+        error_message: `${gone} and no attempts left`, finished_at_utc: now,
+      });
+      assert.deepEqual(pick(await task(7)), {
+        status: "processing", locked_by: "w-long", lease_until_utc: toSqlTime(longUntil), lease_token: 1, attempts: 1,
+        error_message: null, finished_at_utc: null,
       });
       assert.equal((await task(5))["status"], "queued");
       assert.equal((await task(6))["status"], "completed");
       assert.equal((await task(1))["updated_at_utc"], now);
+      const logs = (await db.execute("SELECT task_id, level, json_extract(details, '$.reason') AS reason FROM task_logs WHERE json_extract(details, '$.from_status') = 'processing' AND json_extract(details, '$.to_status') <> 'completed' ORDER BY task_id")).rows;
+      assert.deepEqual(logs.map((r) => [r["task_id"], r["level"], r["reason"]]), [
+        [1, "WARNING", "stale_worker"], [3, "WARNING", "lease_expired"], [4, "ERROR", "stale_worker"],
+      ], "one task_logs row per task taken back");
 
       await assert.rejects(old.w.completeTask(old.t), LeaseLostError);
       await assert.rejects(spent.w.failTask(spent.t, new Error("late")), LeaseLostError);
       await assert.rejects(expired.w.renewLease(expired.t), LeaseLostError);
-      await recent.w.completeTask(recent.t); // the live worker is unaffected
+      await recent.w.completeTask(recent.t); // the live workers are unaffected
+      await long.w.completeTask(long.t);
       assert.equal(await maint.cleanupStaleLeases({ timeoutMs: 5 * MIN }), 0, "nothing left to take back");
       const retaken = await new QueueWorker(db, { workerId: "w-new" }).register("old", () => {}).claimTasks();
       assert.deepEqual(retaken.map((t) => [t.id, t.attempts, t.leaseToken]), [[1, 2, 3]], "a requeued task is claimable again");

@@ -179,7 +179,8 @@ export class QueueModel {
 
   /**
    * What every claim does first: a task whose lease ran out goes back to `queued` (its attempt
-   * stays counted), or ends `failed` if that was its last attempt.
+   * stays counted), or ends `failed` if that was its last attempt; either way its fencing token
+   * is bumped, as by every reclaim.
    */
   reclaim(): { failed: number[]; requeued: number[] } {
     const failed: number[] = [];
@@ -187,6 +188,7 @@ export class QueueModel {
     for (const t of this.tasks.values()) {
       if (t.status !== "processing" || t.leaseUntil === null || t.leaseUntil > this.now) continue;
       t.leaseUntil = null;
+      t.leaseToken++;
       if (t.attempts >= t.maxAttempts) {
         t.status = "failed";
         failed.push(t.id);

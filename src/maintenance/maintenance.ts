@@ -17,7 +17,9 @@
 import { toSqlTime } from "../clock.ts";
 import type { QueueDatabase } from "../database.ts";
 import { isQueueError, QueueValidationError } from "../errors.ts";
+import { CRASH_POLICIES, type CrashPolicy } from "../observability/heartbeat.ts";
 import { DEFAULT_PRAGMAS } from "../sql/migrations-sqlite.ts";
+import { reclaimTasks } from "../sql/reclaim-sqlite.ts";
 import { TASK_STATUSES, type TaskStatus } from "../task.ts";
 import type { BackupFileSystem } from "./backup.ts";
 
@@ -56,8 +58,13 @@ export interface QueueMaintenanceOptions {
 
 /** Options of {@link QueueMaintenance.cleanupStaleLeases}. */
 export interface CleanupStaleLeasesOptions {
-  /** A `processing` task that started longer ago than this is taken back. */
+  /**
+   * A worker whose last heartbeat is older than this is stale: its `processing` tasks are taken
+   * back even if their lease has not run out. Tasks whose lease ran out are taken back anyway.
+   */
   readonly timeoutMs: number;
+  /** Crash policy by task type (see `CRASH_POLICIES`); types not listed are retried. @default {} */
+  readonly policy?: Readonly<Record<string, CrashPolicy>> | undefined;
 }
 
 /** Options of {@link QueueMaintenance.purgeCompleted}. */
@@ -127,6 +134,22 @@ function nonNegative(value: unknown, name: string, where: string): number {
 }
 
 const round2 = (n: number): number => Math.round(n * 100) / 100;
+
+function checkPolicy(policy: unknown): Readonly<Record<string, CrashPolicy>> {
+  if (policy === undefined) return {};
+  const issues: string[] = [];
+  if (typeof policy !== "object" || policy === null || Array.isArray(policy)) {
+    issues.push("policy: expected an object of task type → crash policy");
+  } else {
+    for (const [type, p] of Object.entries(policy)) {
+      if (!(CRASH_POLICIES as readonly unknown[]).includes(p)) {
+        issues.push(`policy.${type}: expected one of ${CRASH_POLICIES.join(", ")}, got ${JSON.stringify(p)}`);
+      }
+    }
+  }
+  if (issues.length > 0) throw new QueueValidationError("invalid cleanupStaleLeases options", issues);
+  return { ...(policy as Record<string, CrashPolicy>) };
+}
 
 /**
  * Maintenance of one queue database. Every method is safe while workers run, except
@@ -225,42 +248,22 @@ export class QueueMaintenance {
   }
 
   /**
-   * Takes back tasks whose worker has gone: every `processing` task that started longer than
-   * `timeoutMs` ago, or whose lease has run out. Each goes back to `queued` (its lease, owner
-   * cleared), or to `failed` when its attempts are spent, as the worker's own lease reclaim does:
-   * otherwise a task that kills its worker would be retried forever. The fencing token is bumped,
-   * so a worker that is still alive after all cannot complete it any more. Returns how many tasks
-   * were taken back.
+   * Takes back tasks whose holder has gone: every `processing` task whose lease has run out, or
+   * whose worker's last heartbeat is more than `timeoutMs` old. A task whose lease is valid and
+   * renewed by a live worker is never taken, however long it has been running; a worker that
+   * does not send heartbeats (no `workers` row) loses its tasks only when their lease runs out.
+   * Each task taken follows the rule every reclaim follows (see `reclaimTasks`): its fencing
+   * token is bumped (a holder still alive after all can no longer complete it), it goes back to
+   * `queued`, or ends `failed` when its attempts are spent, or as its type's `policy` says, and a
+   * `task_logs` row records it, all in one statement. Returns how many tasks were taken back.
    */
   async cleanupStaleLeases(options: CleanupStaleLeasesOptions): Promise<number> {
     const timeoutMs = nonNegative(options?.timeoutMs, "timeoutMs", "cleanupStaleLeases");
+    const policy = checkPolicy(options?.policy);
     const nowMs = this.#db.clock.now();
-    const now = toSqlTime(nowMs);
-    const startedBefore = toSqlTime(nowMs - timeoutMs);
-    // Rows written by the seeds' own SQL may lack processing_started_utc; fall back to the claim
-    // time, then the last update.
-    const stale =
-      `status = 'processing' AND (COALESCE(processing_started_utc, reserved_at_utc, updated_at_utc) < ?` +
-      ` OR lease_until_utc <= ?)`;
-    const results = await this.#db.batch([
-      {
-        sql:
-          `UPDATE task_queue SET status = 'failed', finished_at_utc = ?, updated_at_utc = ?, lease_until_utc = NULL,` +
-          ` lease_token = lease_token + 1,` +
-          ` error_message = 'stale lease (held by ' || COALESCE(locked_by, '?') || ') and no attempts left'` +
-          ` WHERE ${stale} AND attempts >= max_attempts`,
-        params: [now, now, startedBefore, now],
-      },
-      {
-        sql:
-          `UPDATE task_queue SET status = 'queued', updated_at_utc = ?, lease_until_utc = NULL, locked_by = NULL,` +
-          ` lease_token = lease_token + 1,` +
-          ` error_message = 'stale lease (held by ' || COALESCE(locked_by, '?') || ')'` +
-          ` WHERE ${stale}`,
-        params: [now, startedBefore, now],
-      },
-    ]);
-    return results.reduce((n, r) => n + r.changes, 0);
+    const staleBefore = toSqlTime(nowMs - timeoutMs);
+    const stmt = reclaimTasks({ now: toSqlTime(nowMs), scope: { kind: "expired_or_stale", staleBefore }, policy });
+    return (await this.#db.run(stmt)).changes;
   }
 
   /**

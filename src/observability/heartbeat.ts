@@ -241,15 +241,12 @@ export class WorkerHeartbeat {
    */
   async reclaimStaleWorkerTasks(options: ReclaimOptions = {}): Promise<number> {
     const opts = parseOptions(ReclaimOptionsSchema, options, "reclaimStaleWorkerTasks options");
-    const entries = Object.entries(opts.policy ?? {});
-    const stmts = o.reclaimStaleWorkerTasks({
+    const stmt = o.reclaimStaleWorkerTasks({
       now: this.#nowText(),
       staleBefore: this.#cutoff(this.#staleMs),
-      failTypes: entries.filter(([, p]) => p === "fail").map(([type]) => type),
-      deadLetterTypes: entries.filter(([, p]) => p === "dead_letter").map(([type]) => type),
+      policy: opts.policy ?? {},
     });
-    const results = await this.#db.batch(stmts);
-    return results.reduce((n, r, i) => (i % 2 === 1 ? n + r.changes : n), 0);
+    return (await this.#db.run(stmt)).changes;
   }
 
   /** Liveness of `worker` at `now`, by this tracker's thresholds. */

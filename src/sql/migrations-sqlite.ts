@@ -6,7 +6,8 @@
  * Migration 1 is the seeds' schema (tables, indexes and `v_*` views under the seeds' names), with
  * `IF NOT EXISTS` everywhere so a file made by the Python PrismQ queue (user_version 0) is adopted
  * as it is. Migration 2 adds what this library needs on top: the fencing token and the indexes
- * the FIFO/LIFO claims and lease reclaim walk.
+ * the FIFO/LIFO claims and lease reclaim walk. Migration 5 makes every reclaim write its
+ * `task_logs` row.
  *
  * @module
  */
@@ -140,6 +141,31 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       // Metrics and purges: finished rows by status and time (a comparison on finished_at_utc
       // implies NOT NULL, so SQLite uses this index for them).
       `CREATE INDEX IF NOT EXISTS ix_task_finished ON task_queue (status, finished_at_utc) WHERE finished_at_utc IS NOT NULL`,
+    ],
+  },
+  {
+    version: 5,
+    statements: [
+      // Every reclaim (lease expiry in the claim, stale-worker release, maintenance cleanup) is
+      // one UPDATE built by src/sql/reclaim-sqlite.ts that takes a processing row out of
+      // processing and bumps its fencing token; nothing else does both. This trigger writes its
+      // task_logs row in that same statement, so no reclaim goes unlogged and a claim's batch
+      // pays no extra statement for it. Time is the reclaim's own `updated_at_utc` (a parameter);
+      // the reason is read from the first words of the error_message the builder writes.
+      `CREATE TRIGGER IF NOT EXISTS trg_task_reclaim_log AFTER UPDATE OF lease_token ON task_queue
+        WHEN OLD.status = 'processing' AND NEW.status <> 'processing' AND NEW.lease_token > OLD.lease_token
+        BEGIN
+          INSERT INTO task_logs (task_id, at_utc, level, message, details) VALUES (
+            NEW.id,
+            NEW.updated_at_utc,
+            CASE NEW.status WHEN 'queued' THEN 'WARNING' ELSE 'ERROR' END,
+            'Status transition: processing → ' || NEW.status || ': ' || COALESCE(NEW.error_message, 'reclaimed'),
+            json_object('from_status', 'processing', 'to_status', NEW.status, 'worker_id', OLD.locked_by,
+              'reason', CASE WHEN NEW.error_message LIKE 'lease expired%' THEN 'lease_expired'
+                             WHEN NEW.error_message LIKE 'worker % went stale%' THEN 'stale_worker'
+                             ELSE 'reclaimed' END,
+              'attempt', OLD.attempts, 'lease_token', NEW.lease_token));
+        END`,
     ],
   },
 ];

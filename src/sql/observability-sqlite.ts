@@ -11,6 +11,7 @@
  */
 import type { SqlValue, Statement } from "../driver.ts";
 import { QueueValidationError } from "../errors.ts";
+import { type ReclaimPolicy, reclaimTasks } from "./reclaim-sqlite.ts";
 
 /**
  * A stored time as `YYYY-MM-DD HH:MM:SS.SSS` text. The seeds write `YYYY-MM-DD HH:MM:SS`, which
@@ -120,7 +121,6 @@ export function deleteTaskLogsBefore(cutoff: string): Statement {
 // ------------------------------------------------------------------------------------ workers
 
 const HEARTBEAT = SQL_MS_TIME("heartbeat_utc");
-const STALE_WORKER_IDS = `SELECT worker_id FROM workers WHERE ${HEARTBEAT} < ?`;
 
 /** Registers a worker or refreshes its heartbeat and capabilities (UPSERT). */
 export function upsertWorker(workerId: string, capabilities: string, at: string): Statement {
@@ -213,73 +213,18 @@ export interface StaleReclaim {
   readonly now: string;
   /** Workers whose heartbeat is before this time are stale. */
   readonly staleBefore: string;
-  /** Task types whose tasks end `failed` when their worker goes stale. */
-  readonly failTypes: readonly string[];
-  /** Task types whose tasks end `dead_letter` when their worker goes stale. */
-  readonly deadLetterTypes: readonly string[];
+  /** Crash policy by task type; types not listed are retried. */
+  readonly policy: ReclaimPolicy;
 }
 
-const STALE_REASON =
-  `'worker ' || locked_by || ' went stale (last heartbeat ' ||` +
-  ` COALESCE((SELECT w.heartbeat_utc FROM workers w WHERE w.worker_id = task_queue.locked_by), '?') || ')'`;
-
-const inList = (n: number): string => Array.from({ length: n }, () => "?").join(", ");
-
 /**
- * The statements that release every processing task held by a stale worker, for one
- * `db.batch` (all or nothing). Four groups, in this order: types whose policy is `fail`, types
- * whose policy is `dead_letter`, then the rest (policy `retry`): those with no attempts left end
- * `failed`, the others go back to `queued` with their attempts kept and their lock cleared. Each
- * group is a `task_logs` INSERT (the transition, read before the row changes) followed by the
- * UPDATE with the same WHERE; every row filters on `status = 'processing'`, so no task is taken
- * by two groups. Every UPDATE bumps `lease_token`, so the stale holder's fenced writes are refused
- * even if the task is back in `processing` by the time it wakes. Odd-indexed results are the
- * UPDATEs, whose `changes` count the tasks released.
+ * The statement that releases every processing task held by a stale worker, by the reclaim rule
+ * every reclaim path shares (`./reclaim-sqlite.ts`): fencing token bumped, outcome by the type's
+ * crash policy and attempts, a `task_logs` row per task. One UPDATE, so all or nothing; its
+ * `changes` counts the tasks released.
  */
-export function reclaimStaleWorkerTasks(r: StaleReclaim): Statement[] {
-  const base = `status = 'processing' AND locked_by IN (${STALE_WORKER_IDS})`;
-  const special = [...r.failTypes, ...r.deadLetterTypes];
-  const rest = special.length > 0 ? ` AND type NOT IN (${inList(special.length)})` : "";
-  const groups: { where: string; params: SqlValue[]; to: "queued" | "failed" | "dead_letter"; suffix: string }[] = [];
-  if (r.failTypes.length > 0) {
-    groups.push({ where: `${base} AND type IN (${inList(r.failTypes.length)})`, params: [...r.failTypes], to: "failed", suffix: "" });
-  }
-  if (r.deadLetterTypes.length > 0) {
-    groups.push({
-      where: `${base} AND type IN (${inList(r.deadLetterTypes.length)})`,
-      params: [...r.deadLetterTypes],
-      to: "dead_letter",
-      suffix: "",
-    });
-  }
-  groups.push({ where: `${base}${rest} AND attempts >= max_attempts`, params: special, to: "failed", suffix: " || ' and no attempts left'" });
-  groups.push({ where: `${base}${rest}`, params: special, to: "queued", suffix: "" });
-
-  return groups.flatMap((g): Statement[] => {
-    const whereParams: SqlValue[] = [r.staleBefore, ...g.params];
-    const reason = `${STALE_REASON}${g.suffix}`;
-    const set =
-      g.to === "queued"
-        ? `status = 'queued', locked_by = NULL`
-        : `status = ?, finished_at_utc = ?`;
-    const setParams: SqlValue[] = g.to === "queued" ? [] : [g.to, r.now];
-    return [
-      {
-        sql:
-          `INSERT INTO task_logs (task_id, at_utc, level, message, details)` +
-          ` SELECT id, ?, ?, ${reason}, json_object('from_status', 'processing', 'to_status', ?,` +
-          ` 'worker_id', locked_by, 'reason', 'stale_worker') FROM task_queue WHERE ${g.where}`,
-        params: [r.now, g.to === "queued" ? "WARNING" : "ERROR", g.to, ...whereParams],
-      },
-      {
-        // SET expressions read the row as it was, so the reason still names the old locked_by.
-        sql:
-          `UPDATE task_queue SET ${set}, updated_at_utc = ?, lease_until_utc = NULL,` +
-          ` lease_token = lease_token + 1, error_message = ${reason} WHERE ${g.where}`,
-        params: [...setParams, r.now, ...whereParams],
-      },
-    ];
-  });
+export function reclaimStaleWorkerTasks(r: StaleReclaim): Statement {
+  return reclaimTasks({ now: r.now, scope: { kind: "stale", staleBefore: r.staleBefore }, policy: r.policy });
 }
 
 // --------------------------------------------------------------------------------- monitoring

@@ -178,38 +178,10 @@ export function claimWeightedRandom(p: ClaimParams, u: number, withLog = false):
 }
 
 /**
- * Lease reclaim, run in the same batch before every claim: a task whose lease ran out with
- * attempts spent ends `failed`; any other expired task goes back to `queued` (its run_after is
- * unchanged, so it is next in line). This is the crash-recovery path. One UPDATE does both (SET
- * expressions see the row as it was), so a claim pays one index probe when nothing expired;
- * with `withLogs` it is preceded by the `task_logs` rows of the tasks it is about to change.
+ * Lease reclaim, run first in every claim's batch: see {@link reclaimExpired} in
+ * `./reclaim-sqlite.ts`, where every reclaim path builds its statement.
  */
-export function reclaimExpired(now: string, withLogs = false): Statement[] {
-  const spent = `attempts >= max_attempts`;
-  const expired = `status = 'processing' AND lease_until_utc <= ?`;
-  const reclaim: Statement = {
-    sql:
-      `UPDATE task_queue SET status = CASE WHEN ${spent} THEN 'failed' ELSE 'queued' END,` +
-      ` finished_at_utc = CASE WHEN ${spent} THEN ? ELSE finished_at_utc END, updated_at_utc = ?,` +
-      ` lease_until_utc = NULL, locked_by = CASE WHEN ${spent} THEN locked_by ELSE NULL END,` +
-      ` error_message = 'lease expired (held by ' || COALESCE(locked_by, '?') || ')'` +
-      ` || CASE WHEN ${spent} THEN ' and no attempts left' ELSE '' END` +
-      ` WHERE ${expired}`,
-    params: [now, now, now],
-  };
-  if (!withLogs) return [reclaim];
-  const to = `CASE WHEN ${spent} THEN 'failed' ELSE 'queued' END`;
-  const log: Statement = {
-    sql:
-      `INSERT INTO task_logs (task_id, at_utc, level, message, details)` +
-      ` SELECT id, ?, CASE WHEN ${spent} THEN 'ERROR' ELSE 'WARNING' END,` +
-      ` 'Status transition: processing → ' || ${to} || ' (lease expired)',` +
-      ` json_object('from_status', 'processing', 'to_status', ${to}, 'worker_id', locked_by,` +
-      ` 'reason', 'lease_expired', 'attempt', attempts) FROM task_queue WHERE ${expired}`,
-    params: [now, now],
-  };
-  return [log, reclaim];
-}
+export { reclaimExpired } from "./reclaim-sqlite.ts";
 
 /** The fence every lease holder's write carries. */
 export interface Fence {

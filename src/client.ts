@@ -4,7 +4,7 @@
  * @module
  */
 import type { StandardSchemaV1 } from "@standard-schema/spec";
-import { toSqlRunAfter, toSqlTime } from "./clock.ts";
+import { isTaskTime, toSqlRunAfter, toSqlTime } from "./clock.ts";
 import type { QueueDatabase } from "./database.ts";
 import type { Statement } from "./driver.ts";
 import { QueueDatabaseError, QueueValidationError, TaskNotFoundError } from "./errors.ts";
@@ -48,8 +48,25 @@ export interface WaitOptions {
   readonly signal?: AbortSignal | undefined;
 }
 
+/**
+ * True if `text` has a lone UTF-16 surrogate (U+D800–U+DFFF without its pair). SQLite stores text
+ * as UTF-8, where such a code unit has no encoding: drivers write U+FFFD instead, so two keys
+ * differing only there would collide and a type would come back changed. (With the `u` flag a
+ * well-formed pair is one code point, so `\p{Cs}` matches only a lone half.)
+ */
+export function hasLoneSurrogate(text: string): boolean {
+  return LONE_SURROGATE.test(text);
+}
+const LONE_SURROGATE = /\p{Cs}/u;
+
 const DEFAULT_MAX_ATTEMPTS = 5;
 const DEFAULT_PRIORITY = 100;
+
+function showTime(t: number | Date): string {
+  if (typeof t === "number") return String(t);
+  const ms = t.getTime();
+  return Number.isNaN(ms) ? "Invalid Date" : t.toISOString();
+}
 
 function serialise(value: unknown, what: string): string {
   let text: string | undefined;
@@ -103,11 +120,19 @@ export class QueueClient {
       if (typeof task?.type !== "string" || task.type.length === 0 || task.type.length > 200) {
         throw new QueueValidationError(`${where}type must be a non-empty string of at most 200 characters`);
       }
+      if (hasLoneSurrogate(task.type)) {
+        throw new QueueValidationError(`${where}type ${JSON.stringify(task.type)} has a lone UTF-16 surrogate: it cannot be stored exactly`);
+      }
       // Most tasks come without options: skip the schema walk for them (measured ~2 µs a task).
       const opts: EnqueueOptions =
         task.options === undefined ? NO_OPTIONS : parseOptions(EnqueueOptionsSchema, task.options, `${where}enqueue options for "${task.type}"`);
       if (opts.runAfter !== undefined && opts.delayMs !== undefined) {
         throw new QueueValidationError(`${where}give runAfter or delayMs, not both`);
+      }
+      if (opts.idempotencyKey !== undefined && hasLoneSurrogate(opts.idempotencyKey)) {
+        throw new QueueValidationError(
+          `${where}idempotencyKey ${JSON.stringify(opts.idempotencyKey)} has a lone UTF-16 surrogate: it cannot be stored exactly`,
+        );
       }
       const payload = await this.#validatePayload(task.type, task.payload, where);
       const runAfter =
@@ -116,7 +141,10 @@ export class QueueClient {
             ? opts.runAfter.getTime()
             : opts.runAfter
           : now + (opts.delayMs ?? 0);
-      if (!Number.isFinite(runAfter)) throw new QueueValidationError(`${where}runAfter is not a valid time`);
+      if (!isTaskTime(runAfter)) {
+        const what = opts.runAfter !== undefined ? `runAfter ${showTime(opts.runAfter)}` : `delayMs ${String(opts.delayMs)} from now`;
+        throw new QueueValidationError(`${where}${what} is outside the times a task can run at (1970-01-01 to 9999-12-31 UTC)`);
+      }
       resultIndex.push({ insert: stmts.length, lookup: opts.idempotencyKey !== undefined ? stmts.length + 1 : null });
       stmts.push(
         q.insertTask({

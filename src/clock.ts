@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { QueueValidationError } from "./errors.ts";
 
 /** A source of time and of waiting. */
 export interface Clock {
@@ -116,15 +117,37 @@ async function flushMicrotasks(): Promise<void> {
   await new Promise<void>((r) => setTimeout(r, 0));
 }
 
+/** The earliest time a task may be scheduled for: 1970-01-01T00:00:00.000Z (epoch ms). */
+export const MIN_TASK_TIME_MS = 0;
+/**
+ * The latest time the queue can store: 9999-12-31T23:59:59.999Z (epoch ms). Later years are
+ * written `+010000-…`, which sorts before every four-digit year, so such a time would compare as
+ * long past.
+ */
+export const MAX_TASK_TIME_MS: number = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/**
+ * True if `epochMs` is a time a task may be scheduled for: a finite number from
+ * {@link MIN_TASK_TIME_MS} to {@link MAX_TASK_TIME_MS}.
+ */
+export function isTaskTime(epochMs: number): boolean {
+  return Number.isFinite(epochMs) && epochMs >= MIN_TASK_TIME_MS && epochMs <= MAX_TASK_TIME_MS;
+}
+
 /**
  * Formats epoch ms as the queue's stored timestamp: UTC `YYYY-MM-DD HH:MM:SS.SSS`. It sorts as
  * text, and SQLite's second-precision `datetime('now')` (`YYYY-MM-DD HH:MM:SS`) compares with it
  * correctly at second granularity: within the same second the longer text sorts later. See
- * {@link toSqlRunAfter} for the one column where that matters.
+ * {@link toSqlRunAfter} for the one column where that matters. A time after year 9999 (which
+ * would sort as long past) or no time at all (NaN, ±Infinity, beyond the Date range) is a
+ * {@link QueueValidationError}; a cut-off before year 0 still sorts first and is allowed.
  */
 export function toSqlTime(epochMs: number): string {
   // A batch formats the same instant many times; one remembered value saves most of the work.
   if (epochMs === lastFormatted.ms) return lastFormatted.text;
+  if (!(epochMs <= MAX_TASK_TIME_MS) || !(epochMs >= -8.64e15)) {
+    throw new QueueValidationError(`time ${String(epochMs)} cannot be stored: the queue keeps times up to 9999-12-31 (UTC)`);
+  }
   const iso = new Date(epochMs).toISOString(); // 2026-01-01T00:00:00.000Z
   const text = `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
   lastFormatted = { ms: epochMs, text };

@@ -19,13 +19,19 @@ const capValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 export interface EnqueueOptions {
   /** Lower runs first. @default 100 */
   readonly priority?: number | undefined;
-  /** Not claimable before this time (epoch ms or Date). Give this or `delayMs`. */
+  /**
+   * Not claimable before this time (epoch ms or Date), from 1970-01-01 to 9999-12-31 UTC.
+   * Give this or `delayMs`.
+   */
   readonly runAfter?: number | Date | undefined;
-  /** Not claimable for this long from now. */
+  /** Not claimable for this long from now (the result must be before year 10000 too). */
   readonly delayMs?: number | undefined;
   /** Total executions allowed, including the first. @default 5 */
   readonly maxAttempts?: number | undefined;
-  /** A second enqueue with the same key returns the first task's id and stores nothing. */
+  /**
+   * A second enqueue with the same key returns the first task's id and stores nothing. A key
+   * with a lone UTF-16 surrogate cannot be stored exactly and is refused.
+   */
   readonly idempotencyKey?: string | undefined;
   /** Requirements a worker's capabilities must meet, e.g. `{ region: "eu" }`. */
   readonly compatibility?: Readonly<Record<string, string | number | boolean | null>> | undefined;

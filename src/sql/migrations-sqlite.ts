@@ -7,7 +7,8 @@
  * `IF NOT EXISTS` everywhere so a file made by the Python PrismQ queue (user_version 0) is adopted
  * as it is. Migration 2 adds what this library needs on top: the fencing token and the indexes
  * the FIFO/LIFO claims and lease reclaim walk. Migration 5 makes every reclaim write its
- * `task_logs` row.
+ * `task_logs` row; migration 6 rewrites what a Python-made file stores in forms this library
+ * cannot compare (isoformat times, the `leased` status).
  *
  * @module
  */
@@ -20,6 +21,35 @@
  * works with foreign keys on.
  */
 const NOW_MS = "(strftime('%Y-%m-%d %H:%M:%f', 'now'))";
+
+/** A stored time in the library's form: `YYYY-MM-DD HH:MM:SS.SSS` (GLOB pattern). */
+const MS_TEXT = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9]";
+/** SQLite's own `datetime()` form `YYYY-MM-DD HH:MM:SS`, which the library also writes and reads. */
+const SECOND_TEXT = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9]";
+
+/**
+ * True for a stored time that is text SQLite can read as a time but is not in one of the two
+ * forms the library compares as text: Python's `isoformat()` (`T`, `+00:00`, `Z`, other offsets,
+ * microseconds) and the like. Numbers are left alone (SQLite would read them as Julian days).
+ */
+const foreignTime = (c: string): string =>
+  `(typeof(${c}) = 'text' AND ${c} NOT GLOB '${MS_TEXT}' AND ${c} NOT GLOB '${SECOND_TEXT}'` +
+  ` AND strftime('%Y-%m-%d %H:%M:%f', ${c}) IS NOT NULL)`;
+
+/**
+ * One UPDATE per table (one pass over it) rewriting each foreign time in `columns` to UTC
+ * `YYYY-MM-DD HH:MM:SS.SSS`: an offset is applied, a time without one is taken as UTC, digits
+ * below the millisecond are dropped. Used only by migration 6, whose text must never change.
+ */
+const normaliseTimes = (table: string, columns: readonly string[]): string =>
+  `UPDATE ${table} SET ` +
+  columns
+    .map((c) => `${c} = CASE WHEN ${foreignTime(c)} THEN strftime('%Y-%m-%d %H:%M:%f', ${c}) ELSE ${c} END`)
+    .join(", ") +
+  ` WHERE ${columns.map(foreignTime).join(" OR ")}`;
+
+/** An already expired lease: a task adopted in `processing` is reclaimed by the next claim. */
+const EXPIRED_LEASE = "'1970-01-01 00:00:00.000'";
 
 /** One migration: its number and the statements that take the schema from `version - 1` to it. */
 export interface Migration {
@@ -166,6 +196,40 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
                              ELSE 'reclaimed' END,
               'attempt', OLD.attempts, 'lease_token', NEW.lease_token));
         END`,
+    ],
+  },
+  {
+    version: 6,
+    statements: [
+      // A file made by the Python PrismQ queue stores times from isoformat()
+      // (2026-01-01T10:00:00+00:00): 'T' sorts after ' ', so such a run_after_utc compares as
+      // later than every time of its day and the task would wait for the next UTC date. Every
+      // time column of the three tables is rewritten to the library's form.
+      normaliseTimes("task_queue", [
+        "run_after_utc",
+        "lease_until_utc",
+        "reserved_at_utc",
+        "processing_started_utc",
+        "finished_at_utc",
+        "created_at_utc",
+        "updated_at_utc",
+      ]),
+      normaliseTimes("workers", ["heartbeat_utc"]),
+      normaliseTimes("task_logs", ["at_utc"]),
+      // The Python engine's `leased` (claimed, running) becomes `processing`, keeping its holder,
+      // attempts and lease: a Python worker still inside its lease keeps it, and once the lease
+      // has run out the next claim reclaims the task by the one reclaim rule (fencing token
+      // bumped, logged, requeued or failed by its attempts). The adoption itself is logged first.
+      `INSERT INTO task_logs (task_id, level, message, details)
+        SELECT id, 'INFO', 'Status adopted: leased → processing (a lease of the Python PrismQ queue)',
+          json_object('from_status', 'leased', 'to_status', 'processing', 'worker_id', locked_by, 'reason', 'adopted')
+        FROM task_queue WHERE status = 'leased'`,
+      `UPDATE task_queue SET status = 'processing' WHERE status = 'leased'`,
+      // A processing row with no lease, or one no time comparison can read, would never be
+      // reclaimed: its lease is made one that has already run out.
+      `UPDATE task_queue SET lease_until_utc = ${EXPIRED_LEASE}
+        WHERE status = 'processing' AND (lease_until_utc IS NULL
+          OR (lease_until_utc NOT GLOB '${MS_TEXT}' AND lease_until_utc NOT GLOB '${SECOND_TEXT}'))`,
     ],
   },
 ];

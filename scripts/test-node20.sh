@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Runs test/node20/: the built package (dist/, ESM and CJS) on the machine's own Node (20 here),
-# with better-sqlite3 12.x installed in test/node20/node_modules (13.x segfaults on Node 20).
+# Runs the packed tarball on the machine's own Node (20 here): packed from the build (dist/, or
+# PRISMQ_DIST_DIR), installed into an empty project with better-sqlite3 12.x from
+# test/node20/node_modules linked in (13.x segfaults on Node 20), then test/node20's smoke tests
+# (ESM and CJS) and the package conformance suite (driver contract, properties, lifecycle) on
+# better-sqlite3, ES module, and its lifecycle as CommonJS.
 #
 # npm scripts put node_modules/.bin first on PATH, and the project's devDependency `node@22` lives
 # there, so "the machine's own node" is found on PATH with every node_modules entry removed, and
@@ -20,8 +23,9 @@ if [[ "$NODE_MAJOR" != "20" ]]; then
   say "note: the system node is v$NODE_VERSION, not 20; the test runs on it anyway, but it does not prove Node 20."
 fi
 
+DIST="${PRISMQ_DIST_DIR:-$ROOT/dist}"
 for f in index.cjs index.js better-sqlite3.cjs better-sqlite3.js; do
-  [[ -f "$ROOT/dist/$f" ]] || die "dist/$f is missing: build first (npm run build, or npx tsup from the repo root)."
+  [[ -f "$DIST/$f" ]] || die "$DIST/$f is missing: build first (npm run build, or npx tsup from the repo root)."
 done
 
 loads() {
@@ -44,9 +48,21 @@ if [[ -n "$reason" ]]; then
 fi
 say "better-sqlite3 $(cd "$DIR" && PATH="$SYS_PATH" "$NODE_BIN" -p "require('better-sqlite3/package.json').version") loads under node v$NODE_VERSION"
 
-cd "$ROOT"
+# The project is made with the Node that runs this script (22 under npm scripts: it runs .ts);
+# only the tests below run on the machine's node.
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/prismq-node20-XXXXXX")"
+trap 'rm -rf "$WORK"' EXIT
+PROJECT="$(node "$ROOT/scripts/package-project.ts" --dist "$DIST" --out "$WORK" --peers-from "$DIR/node_modules" \
+  --peers better-sqlite3 --copy "$DIR/smoke.test.mjs" --copy "$DIR/smoke.test.cjs")"
+say "tarball installed in $PROJECT"
+
+cd "$PROJECT"
 set +e
-PATH="$SYS_PATH" "$NODE_BIN" --test test/node20/
+PATH="$SYS_PATH" "$NODE_BIN" --test smoke.test.mjs smoke.test.cjs
 status=$?
+PATH="$SYS_PATH" DRIVERS=better-sqlite3 CONFORMANCE_RUNS="${CONFORMANCE_RUNS:-20}" "$NODE_BIN" --test suite/node.test.mjs
+s2=$?
+PATH="$SYS_PATH" DRIVERS=better-sqlite3 PRISMQ_SUITE=smoke "$NODE_BIN" --test suite/node.test.cjs
+s3=$?
 set -e
-exit "$status"
+(( status == 0 && s2 == 0 && s3 == 0 )) || exit 1

@@ -1,5 +1,5 @@
-// Smoke test of the built CommonJS package (dist/*.cjs) on the machine's own Node (20), with
-// better-sqlite3 12.x from this folder's node_modules (13.x segfaults on Node 20).
+// Smoke test of the packed tarball, installed into an empty project, as CommonJS on the machine's own Node (20), with
+// better-sqlite3 12.x from test/node20/node_modules linked in (13.x segfaults on Node 20).
 // Run by scripts/test-node20.sh; not part of `npm run test:unit` (which runs on Node 22).
 "use strict";
 const { test } = require("node:test");
@@ -9,12 +9,12 @@ const os = require("node:os");
 const path = require("node:path");
 
 const Database = require("better-sqlite3");
-const { QueueDatabase, QueueClient, QueueWorker } = require("../../dist/index.cjs");
-const { fromBetterSqlite3 } = require("../../dist/better-sqlite3.cjs");
+const { QueueDatabase, QueueClient, QueueWorker } = require("@prismq/queue");
+const { fromBetterSqlite3 } = require("@prismq/queue/better-sqlite3");
 
 const bsqlVersion = require("better-sqlite3/package.json").version;
 
-test(`CJS dist on node ${process.versions.node} (better-sqlite3 ${bsqlVersion}): enqueue, process, stats`, async () => {
+test(`CJS tarball on node ${process.versions.node} (better-sqlite3 ${bsqlVersion}): enqueue, process, stats`, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "prismq-node20-cjs-"));
   let db;
   try {

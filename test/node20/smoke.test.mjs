@@ -1,5 +1,5 @@
-// Smoke test of the built ES module package (dist/*.js) on the machine's own Node (20), with
-// better-sqlite3 12.x from this folder's node_modules (13.x segfaults on Node 20).
+// Smoke test of the packed tarball, installed into an empty project, as ES module on the machine's own Node (20), with
+// better-sqlite3 12.x from test/node20/node_modules linked in (13.x segfaults on Node 20).
 // Run by scripts/test-node20.sh; not part of `npm run test:unit` (which runs on Node 22).
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -9,12 +9,12 @@ import path from "node:path";
 import { createRequire } from "node:module";
 
 import Database from "better-sqlite3";
-import { QueueDatabase, QueueClient, QueueWorker } from "../../dist/index.js";
-import { fromBetterSqlite3 } from "../../dist/better-sqlite3.js";
+import { QueueDatabase, QueueClient, QueueWorker } from "@prismq/queue";
+import { fromBetterSqlite3 } from "@prismq/queue/better-sqlite3";
 
 const bsqlVersion = createRequire(import.meta.url)("better-sqlite3/package.json").version;
 
-test(`ESM dist on node ${process.versions.node} (better-sqlite3 ${bsqlVersion}): enqueue, process, stats`, async () => {
+test(`ESM tarball on node ${process.versions.node} (better-sqlite3 ${bsqlVersion}): enqueue, process, stats`, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "prismq-node20-esm-"));
   let db;
   try {

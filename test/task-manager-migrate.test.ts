@@ -113,6 +113,11 @@ for (const [i, source] of FILE_DRIVERS.entries()) {
       assert.deepEqual([noEnd.imported, noEnd.complete], [8, false]);
     });
 
+    it("refuses to export a stored column the format does not carry, rather than drop it", async () => {
+      await from.execute("ALTER TABLE task_queue ADD COLUMN tenant TEXT");
+      await assert.rejects(collect(core.exportTasks(from)), (e: unknown) => core.isQueueError(e, "VALIDATION") && /tenant/.test(String(e)));
+    });
+
     it("exports only the statuses asked for, paging by id", async () => {
       const lines = await collect(core.exportTasks(from, { statuses: ["queued"], pageSize: 1 }));
       const tasks = lines.slice(1, -1).map((l) => JSON.parse(l));

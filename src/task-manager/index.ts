@@ -23,6 +23,6 @@ export {
   TASK_BACKENDS,
   type TaskManagerConfig,
 } from "./factory.ts";
-export { type ExportedTask, type ExportLine, parseExportLine, TASK_EXPORT_FORMAT, TASK_EXPORT_VERSION } from "./jsonl-format.ts";
+export { EXPORTED_COLUMNS, type ExportedTask, type ExportLine, parseExportLine, TASK_EXPORT_FORMAT, TASK_EXPORT_VERSION } from "./jsonl-format.ts";
 export { exportTasks, type ExportTasksOptions, IMPORTED_LOG_MESSAGE, importTasks, type ImportReport } from "./migrate.ts";
 export { drainQueue, type DrainQueueOptions, type PendingTask, type QueueDrainReport } from "./drain.ts";

@@ -100,6 +100,13 @@ export function parseExportLine(text: string, lineNo: number): ExportLine {
   return parseOptions(schema, value, `line ${lineNo}`) as ExportLine;
 }
 
+/** The stored `task_queue` columns an export line carries (generated columns are derived). */
+export const EXPORTED_COLUMNS: readonly string[] = Object.freeze([
+  "id", "type", "priority", "payload", "compatibility", "status", "attempts", "max_attempts", "run_after_utc",
+  "lease_until_utc", "reserved_at_utc", "processing_started_utc", "finished_at_utc", "locked_by", "error_message",
+  "idempotency_key", "created_at_utc", "updated_at_utc", "lease_token",
+]);
+
 const text = (v: SqlValue | undefined): string | null => (v === null || v === undefined ? null : String(v));
 const num = (v: SqlValue | undefined): number => Number(v ?? 0);
 

@@ -11,6 +11,7 @@ import { QueueValidationError } from "../errors.ts";
 import { taskLogInsert } from "../observability/task-logger.ts";
 import type { TaskStatus } from "../task.ts";
 import {
+  EXPORTED_COLUMNS,
   type ExportedTask,
   parseExportLine,
   payloadText,
@@ -40,6 +41,14 @@ export async function* exportTasks(db: QueueDatabase, options: ExportTasksOption
   const pageSize = options.pageSize ?? 500;
   if (!Number.isInteger(pageSize) || pageSize < 1) throw new QueueValidationError("pageSize must be an integer >= 1");
   const statuses = options.statuses === undefined ? null : JSON.stringify(options.statuses);
+  // A stored column this format does not carry would be dropped without a word: refuse instead.
+  const columns = (await db.execute("SELECT name, hidden FROM pragma_table_xinfo('task_queue')")).rows;
+  const missing = columns.filter((c) => Number(c["hidden"]) === 0 && !EXPORTED_COLUMNS.includes(String(c["name"])));
+  if (missing.length > 0) {
+    throw new QueueValidationError(
+      `task_queue has column(s) the export format v${TASK_EXPORT_VERSION} does not carry: ${missing.map((c) => String(c["name"])).join(", ")}`,
+    );
+  }
   yield `${JSON.stringify({
     kind: "header",
     format: TASK_EXPORT_FORMAT,

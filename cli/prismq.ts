@@ -1113,7 +1113,7 @@ async function cmdDemo(args: readonly string[]): Promise<number> {
 
     const workerErrors: string[] = [];
     const onEvent = (e: WorkerEvent): void => {
-      if (e.type === "error") workerErrors.push(`${e.phase}: ${e.error instanceof Error ? e.error.message : String(e.error)}`);
+      if (e.type === "error") workerErrors.push(`${e.phase}: ${e.errorMessage}`);
     };
     const handlers = demoHandlers();
     const strategies = Array.from({ length: workerCount }, (_, i) => CLAIM_STRATEGIES[i % CLAIM_STRATEGIES.length]!);
@@ -1454,6 +1454,8 @@ async function runWorker({ db, path, config, handlers, log, signals, quiet }: Wo
     capabilities: config.capabilities,
     backoff: config.backoff,
     crashPolicy: config.crashPolicy,
+    timeoutMs: config.timeoutMs,
+    taskTimeouts: config.taskTimeouts,
     handlers,
     logger: log,
     onEvent,

@@ -66,6 +66,18 @@ const COMMIT: Statement = { sql: "COMMIT", params: [] };
 const ROLLBACK: Statement = { sql: "ROLLBACK", params: [] };
 
 /**
+ * Why a PRAGMA cannot be applied as given, or null if it can. Names the PRAGMA but never echoes
+ * its value: it may be a secret (SQLCipher's `key`).
+ */
+export function pragmaProblem(key: string, value: unknown): string | null {
+  if (!/^[a-z_]+$/.test(key)) return `PRAGMA name ${JSON.stringify(key.slice(0, 64))}: expected lower-case letters and _`;
+  if ((typeof value !== "string" && typeof value !== "number") || !/^[A-Za-z0-9_-]+$/.test(String(value))) {
+    return `PRAGMA ${key}: value refused (expected a number or letters, digits, _ and -; the value is not shown)`;
+  }
+  return null;
+}
+
+/**
  * One connection to a queue database. The client and workers run every statement through it, so
  * it is where busy retries happen and where a user's {@link QueueDatabase.transaction} keeps
  * everything else out until it ends.
@@ -154,9 +166,8 @@ export class QueueDatabase {
     }
     if (this.#pragmas !== false) {
       for (const [key, value] of Object.entries(this.#pragmas)) {
-        if (!/^[a-z_]+$/.test(key) || !/^[A-Za-z0-9_-]+$/.test(String(value))) {
-          throw new QueueValidationError("invalid PRAGMA", [`${key}: ${String(value)}`]);
-        }
+        const problem = pragmaProblem(key, value);
+        if (problem !== null) throw new QueueValidationError("invalid PRAGMA", [problem]);
         await this.run({ sql: `PRAGMA ${key} = ${value}`, params: [] });
       }
     }

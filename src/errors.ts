@@ -20,6 +20,7 @@ export const QUEUE_ERROR_CODES = [
   "TASK_NOT_FOUND",
   "NON_RETRYABLE",
   "TASK_CANCELLED",
+  "TASK_TIMEOUT",
 ] as const;
 /** One of {@link QUEUE_ERROR_CODES}. */
 export type QueueErrorCode = (typeof QUEUE_ERROR_CODES)[number];
@@ -36,10 +37,14 @@ export class QueueError extends Error {
 
 /** Checks the brand rather than `instanceof`, so a second copy of the package still matches. */
 export function isQueueError(err: unknown, code?: QueueErrorCode): err is QueueError {
-  if (typeof err !== "object" || err === null || (err as Record<symbol, unknown>)[BRAND] !== true) {
+  if (typeof err !== "object" || err === null) return false;
+  try {
+    // A handler may throw anything, e.g. a Proxy whose traps throw: that is simply not ours.
+    if ((err as Record<symbol, unknown>)[BRAND] !== true) return false;
+    return code === undefined || (err as QueueError).code === code;
+  } catch {
     return false;
   }
-  return code === undefined || (err as QueueError).code === code;
 }
 
 /** What went wrong in the database, as adapters classify the engine's own error code. */
@@ -149,6 +154,24 @@ export class TaskCancelledError extends QueueError {
 }
 
 /**
+ * The abort reason a handler's signal carries when the handler ran past its timeout
+ * (`timeoutMs` / `taskTimeouts` of the worker, or `register`'s `timeoutMs`). The attempt is
+ * recorded as failed with this error, and retried or failed like any other error; whatever the
+ * handler does afterwards is ignored.
+ */
+export class TaskTimeoutError extends QueueError {
+  override readonly code: QueueErrorCode = "TASK_TIMEOUT";
+  readonly taskId: number;
+  /** The timeout that passed. */
+  readonly timeoutMs: number;
+  constructor(taskId: number, timeoutMs: number) {
+    super(`task ${taskId} timed out after ${timeoutMs} ms`);
+    this.taskId = taskId;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
  * Throw this from a handler when retrying cannot help (bad input, a permanent refusal): the task
  * goes straight to `dead_letter` whatever attempts remain.
  */
@@ -159,6 +182,102 @@ export class NonRetryableError extends QueueError {
 /** Wraps anything that is not already a queue error, keeping it as `cause`. */
 export function toQueueError(err: unknown, context: string): QueueError {
   if (isQueueError(err)) return err;
-  const message = err instanceof Error ? err.message : String(err);
-  return new QueueDatabaseError(`${context}: ${message}`, { cause: err });
+  return new QueueDatabaseError(`${context}: ${describeThrown(err).message}`, { cause: err });
+}
+
+/** A thrown value made printable by {@link describeThrown}. */
+export interface ThrownDescription {
+  /** `error.name` for an Error, else the value's kind (`string`, `object`, `symbol`, …). */
+  readonly name: string;
+  /** The message for an Error, else a printable rendering of the value. */
+  readonly message: string;
+  /** The Error's stack, when it has a readable one. */
+  readonly stack: string | null;
+}
+
+/** Longest text {@link describeThrown} returns for a message or a stack. */
+export const MAX_ERROR_TEXT = 8000;
+
+const UNREADABLE = "[unprintable value]";
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+/** Reads one property, or undefined when its getter (or a Proxy trap) throws. */
+function readProperty(value: object, key: string): unknown {
+  try {
+    return (value as Record<string, unknown>)[key];
+  } catch {
+    return undefined;
+  }
+}
+
+function isErrorLike(value: object): value is Error {
+  try {
+    return value instanceof Error;
+  } catch {
+    return false; // a revoked Proxy throws on instanceof
+  }
+}
+
+/** Text of anything that is not an Error; never throws. */
+function renderValue(value: unknown): string {
+  switch (typeof value) {
+    case "string":
+      return value;
+    case "symbol":
+      return value.toString();
+    case "bigint":
+      return `${value.toString()}n`;
+    case "function":
+      return `[function ${typeof value.name === "string" && value.name !== "" ? value.name : "anonymous"}]`;
+    case "object":
+      if (value === null) return "null";
+      break;
+    default:
+      return String(value);
+  }
+  try {
+    const text: unknown = String(value);
+    if (typeof text === "string" && text !== "[object Object]") return text;
+  } catch {
+    // no toString (Object.create(null)) or one that throws: try JSON below
+  }
+  try {
+    const json: unknown = JSON.stringify(value);
+    if (typeof json === "string") return json;
+  } catch {
+    // cyclic, a BigInt inside, or a throwing toJSON
+  }
+  return UNREADABLE;
+}
+
+/**
+ * Describes any thrown value as text without ever throwing: an Error whose `message` or `name`
+ * getter throws, an object without a prototype or whose `toString` throws, a Symbol, a BigInt,
+ * a revoked Proxy. The worker records a failed attempt's `error_message`, its `task_logs` row
+ * and its log lines from this, so a strange throw is still recorded and retried like an Error.
+ */
+export function describeThrown(value: unknown, maxLength: number = MAX_ERROR_TEXT): ThrownDescription {
+  if (typeof value === "object" && value !== null && isErrorLike(value)) {
+    const name = readProperty(value, "name");
+    const message = readProperty(value, "message");
+    const stack = readProperty(value, "stack");
+    return {
+      name: clip(typeof name === "string" && name !== "" ? name : "Error", 200),
+      message: clip(typeof message === "string" ? message : message === undefined ? UNREADABLE : renderValue(message), maxLength),
+      stack: typeof stack === "string" ? clip(stack, maxLength) : null,
+    };
+  }
+  return { name: value === null ? "null" : typeof value, message: clip(renderValue(value), maxLength), stack: null };
+}
+
+/**
+ * One line for any thrown value: `Name: message` for an Error, the value's rendering otherwise.
+ * Never throws; at most `maxLength` characters (plus an ellipsis).
+ */
+export function describeError(value: unknown, maxLength: number = MAX_ERROR_TEXT): string {
+  const d = describeThrown(value, maxLength);
+  return typeof value === "object" && value !== null && isErrorLike(value) ? clip(`${d.name}: ${d.message}`, maxLength) : d.message;
 }

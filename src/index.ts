@@ -32,6 +32,7 @@ export {
   type ErrorClass,
   QueueWorker,
   type QueueWorkerOptions,
+  type RegisterOptions,
   type TaskContext,
   type TaskHandler,
   type WorkerEvent,
@@ -91,6 +92,15 @@ export {
   type WorkerStats,
   type WorkerTotals,
 } from "./observability/heartbeat.ts";
+export {
+  checkStaleAfterHeartbeat,
+  DEFAULT_ACTIVE_THRESHOLD_MS,
+  DEFAULT_HEARTBEAT_INTERVAL_MS,
+  DEFAULT_STALE_THRESHOLD_MS,
+  type LivenessThresholds,
+  MIN_STALE_HEARTBEATS,
+  workerState,
+} from "./observability/liveness.ts";
 export {
   BACKUP_PROBLEMS,
   type BackupFileEntry,

@@ -104,6 +104,8 @@ export const WorkerOptionsSchema: z.ZodMiniType<WorkerOptionsInput, WorkerOption
   staleAfterMs: z.optional(z.number().check(z.gte(1), z.lte(2 ** 31 - 1))),
   reclaimStaleWorkers: z.optional(z.boolean()),
   crashPolicy: z.optional(z.record(z.string(), z.enum(["retry", "fail", "dead_letter"]))),
+  timeoutMs: z.optional(ms()),
+  taskTimeouts: z.optional(z.record(z.string().check(z.minLength(1)), ms())),
 });
 
 /** @internal */
@@ -131,6 +133,8 @@ export interface WorkerOptionsInput {
   readonly staleAfterMs?: number | undefined;
   readonly reclaimStaleWorkers?: boolean | undefined;
   readonly crashPolicy?: Readonly<Record<string, "retry" | "fail" | "dead_letter">> | undefined;
+  readonly timeoutMs?: number | undefined;
+  readonly taskTimeouts?: Readonly<Record<string, number>> | undefined;
 }
 
 const EN = en();

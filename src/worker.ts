@@ -9,17 +9,25 @@ import { toSqlTime } from "./clock.ts";
 import type { QueueDatabase } from "./database.ts";
 import type { ExecResult, SqlValue, Statement } from "./driver.ts";
 import {
+  describeError,
   isQueueError,
   LeaseLostError,
   NonRetryableError,
   QueueValidationError,
   TaskCancelledError,
+  TaskTimeoutError,
 } from "./errors.ts";
 import { parseOptions, WorkerOptionsSchema, type BackoffOptions } from "./options.ts";
 import * as q from "./sql/sqlite.ts";
+import * as z from "zod/mini";
 import type { ClaimStrategy } from "./strategies.ts";
 import { type Capabilities, rowToTask, type Task } from "./task.ts";
 import { type CrashPolicy, WorkerHeartbeat } from "./observability/heartbeat.ts";
+import {
+  DEFAULT_HEARTBEAT_INTERVAL_MS,
+  DEFAULT_STALE_THRESHOLD_MS,
+  workerLivenessThresholds,
+} from "./observability/liveness.ts";
 import {
   type AppLogger,
   silentLogger,
@@ -33,8 +41,9 @@ export interface TaskContext<P = unknown> {
   /** The task as claimed (its `attempts` already counts this run). */
   readonly task: Task<P>;
   /**
-   * Aborted when the task is cancelled (reason {@link TaskCancelledError}) or the lease is lost
-   * (reason {@link LeaseLostError}); the handler should stop, as its result will be refused.
+   * Aborted when the task is cancelled (reason {@link TaskCancelledError}), the lease is lost
+   * (reason {@link LeaseLostError}) or the handler's timeout passed (reason
+   * {@link TaskTimeoutError}); the handler should stop, as its result will be refused or ignored.
    */
   readonly signal: AbortSignal;
   readonly workerId: string;
@@ -47,15 +56,40 @@ export type TaskHandler<P = any> = (payload: P, context: TaskContext<P>) => unkn
 /** An error class that should dead-letter a task instead of retrying it. */
 export type ErrorClass = abstract new (...args: never[]) => Error;
 
-/** What a worker reports as it goes (for progress output and application logs). */
+/**
+ * What a worker reports as it goes (for progress output and application logs). `error` is the
+ * value as thrown (it may be anything, even unprintable); `errorMessage` is its safe description
+ * by {@link describeError}, as written to `error_message`.
+ */
 export type WorkerEvent =
   | { readonly type: "claimed"; readonly task: Task }
   | { readonly type: "completed"; readonly task: Task; readonly durationMs: number }
-  | { readonly type: "retried"; readonly task: Task; readonly error: unknown; readonly runAfter: number }
-  | { readonly type: "failed"; readonly task: Task; readonly error: unknown }
-  | { readonly type: "dead_letter"; readonly task: Task; readonly error: unknown }
+  | {
+      readonly type: "retried";
+      readonly task: Task;
+      readonly error: unknown;
+      readonly errorMessage: string;
+      readonly runAfter: number;
+    }
+  | { readonly type: "failed"; readonly task: Task; readonly error: unknown; readonly errorMessage: string }
+  | { readonly type: "dead_letter"; readonly task: Task; readonly error: unknown; readonly errorMessage: string }
   | { readonly type: "lease_lost"; readonly task: Task; readonly cancelled: boolean }
-  | { readonly type: "error"; readonly error: unknown; readonly phase: string; readonly taskId?: number };
+  | {
+      readonly type: "error";
+      readonly error: unknown;
+      readonly errorMessage: string;
+      readonly phase: string;
+      readonly taskId?: number;
+    };
+
+/** Options of {@link QueueWorker.register}. */
+export interface RegisterOptions {
+  /**
+   * Handler timeout for this type, overriding the worker's `taskTimeouts` and `timeoutMs`;
+   * 0 means none.
+   */
+  readonly timeoutMs?: number | undefined;
+}
 
 /** Options of {@link QueueWorker}. */
 export interface QueueWorkerOptions {
@@ -105,7 +139,12 @@ export interface QueueWorkerOptions {
    * (it is registered at start and removed at stop); 0 turns heartbeats off. @default 10000
    */
   readonly heartbeatIntervalMs?: number;
-  /** A worker whose heartbeat is older than this is stale. @default 300000 */
+  /**
+   * A worker whose heartbeat is older than this is stale, and its tasks are released. Must be at
+   * least 3 × `heartbeatIntervalMs` (see `MIN_STALE_HEARTBEATS`) when heartbeats are on, so a
+   * live worker a beat or two late keeps its tasks; give every worker of one database the same
+   * pair. @default 300000
+   */
   readonly staleAfterMs?: number;
   /**
    * At each heartbeat, release the tasks held by stale workers, by their type's crash policy.
@@ -117,6 +156,17 @@ export interface QueueWorkerOptions {
    * worker went stale); `retry` when not listed.
    */
   readonly crashPolicy?: Readonly<Record<string, CrashPolicy>>;
+  /**
+   * Longest a handler may run, in ms; 0 or absent for no limit. When it passes, the handler's
+   * signal aborts with a {@link TaskTimeoutError}, the attempt is recorded as failed with that
+   * error (retried with backoff while attempts remain, else failed), and its slot is freed;
+   * whatever the handler does later is ignored (JavaScript cannot stop it: it should honour its
+   * signal). Checked by the lease-renewal timer the handler has anyway, so it costs no extra
+   * timer or SQL, and fires within a few ms of the deadline.
+   */
+  readonly timeoutMs?: number;
+  /** Handler timeout by task type, overriding `timeoutMs` (0: no limit for that type). */
+  readonly taskTimeouts?: Readonly<Record<string, number>>;
 }
 
 /** Counts since the worker was made. */
@@ -162,13 +212,25 @@ interface PendingOutcome {
 const WOKEN = Symbol("woken");
 const HANDLER_DONE = Symbol("handler done");
 
-const MAX_ERROR_TEXT = 8000;
 const IF_CHANGED = { ifPreviousChanged: true } as const;
 
-function errorText(err: unknown): string {
-  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-  return text.length > MAX_ERROR_TEXT ? `${text.slice(0, MAX_ERROR_TEXT)}…` : text;
+/** When a running handler times out, and the promise that then rejects. */
+interface Deadline {
+  readonly at: number;
+  readonly ms: number;
+  readonly timedOut: Promise<never>;
+  readonly onTimeout: (err: TaskTimeoutError) => void;
 }
+
+function withDeadline(at: number, ms: number): Deadline {
+  let onTimeout: (err: TaskTimeoutError) => void = () => {};
+  const timedOut = new Promise<never>((_, reject) => {
+    onTimeout = reject;
+  });
+  return { at, ms, timedOut, onTimeout };
+}
+
+const RegisterOptionsSchema = z.strictObject({ timeoutMs: z.optional(z.number().check(z.gte(0), z.lte(2 ** 31 - 1))) });
 
 type Row = Readonly<Record<string, SqlValue>>;
 
@@ -223,6 +285,10 @@ export class QueueWorker {
   readonly #heartbeat: WorkerHeartbeat;
   readonly #reclaimStale: boolean;
   readonly #crashPolicy: Readonly<Record<string, CrashPolicy>>;
+  /** Handler timeout for types without their own; 0 for none. */
+  readonly #timeoutMs: number;
+  /** Handler timeouts by type (from `taskTimeouts` and `register`). */
+  readonly #typeTimeouts = new Map<string, number>();
   readonly #inFlight = new Set<Promise<void>>();
   #loop: Promise<void> | null = null;
   #stop = new AbortController();
@@ -268,11 +334,15 @@ export class QueueWorker {
     this.#capabilities = JSON.stringify(this.#capabilityMap);
     this.#taskLogs = o.taskLogs ?? true;
     this.#log = logger ?? silentLogger;
-    this.#heartbeatMs = o.heartbeatIntervalMs ?? 10_000;
-    this.#heartbeat = new WorkerHeartbeat(db, {
-      staleThresholdMs: o.staleAfterMs ?? 300_000,
-      activeThresholdMs: Math.min(o.staleAfterMs ?? 300_000, Math.max(60_000, this.#heartbeatMs * 3)),
+    this.#heartbeatMs = o.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
+    const liveness = workerLivenessThresholds(this.#heartbeatMs, o.staleAfterMs ?? DEFAULT_STALE_THRESHOLD_MS, {
+      heartbeat: "heartbeatIntervalMs",
+      stale: "staleAfterMs",
+      what: "QueueWorker options",
     });
+    this.#heartbeat = new WorkerHeartbeat(db, { staleThresholdMs: liveness.staleMs, activeThresholdMs: liveness.activeMs });
+    this.#timeoutMs = o.timeoutMs ?? 0;
+    for (const [type, ms] of Object.entries(o.taskTimeouts ?? {})) this.#typeTimeouts.set(type, ms);
     this.#reclaimStale = o.reclaimStaleWorkers ?? true;
     this.#crashPolicy = o.crashPolicy ?? {};
     this.#backoff = { ...DEFAULT_BACKOFF, ...o.backoff };
@@ -307,10 +377,15 @@ export class QueueWorker {
     return { ...this.#stats };
   }
 
-  /** Adds (or replaces) the handler for a task type. Only registered types are claimed. */
-  register<P = unknown>(type: string, handler: TaskHandler<P>): this {
+  /**
+   * Adds (or replaces) the handler for a task type. Only registered types are claimed.
+   * `options.timeoutMs`, when given, sets this type's handler timeout (0: none).
+   */
+  register<P = unknown>(type: string, handler: TaskHandler<P>, options?: RegisterOptions): this {
     if (typeof type !== "string" || type.length === 0) throw new QueueValidationError("task type must be a non-empty string");
     if (typeof handler !== "function") throw new QueueValidationError(`handler for "${type}" must be a function`);
+    const timeoutMs = parseOptions(RegisterOptionsSchema, options, `register options of "${type}"`).timeoutMs;
+    if (timeoutMs !== undefined) this.#typeTimeouts.set(type, timeoutMs);
     this.#handlers.set(type, handler as TaskHandler);
     this.#types = [...this.#handlers.keys()];
     return this;
@@ -419,7 +494,7 @@ export class QueueWorker {
       };
     }
     const error = outcome.error;
-    const text = errorText(error);
+    const text = describeError(error);
     let status: "queued" | "failed" | "dead_letter";
     let stmt: Statement;
     let runAfter = 0;
@@ -452,13 +527,13 @@ export class QueueWorker {
         else this.#log.error(status === "failed" ? "task failed, no attempts left" : "task dead-lettered", fields);
         if (status === "queued") {
           this.#stats.retried++;
-          this.#emit({ type: "retried", task, error, runAfter });
+          this.#emit({ type: "retried", task, error, errorMessage: text, runAfter });
         } else if (status === "failed") {
           this.#stats.failed++;
-          this.#emit({ type: "failed", task, error });
+          this.#emit({ type: "failed", task, error, errorMessage: text });
         } else {
           this.#stats.deadLettered++;
-          this.#emit({ type: "dead_letter", task, error });
+          this.#emit({ type: "dead_letter", task, error, errorMessage: text });
         }
         return status;
       },
@@ -726,12 +801,18 @@ export class QueueWorker {
     const handler = this.#handlers.get(task.type);
     const abort = new AbortController();
     const stopRenewal = new AbortController();
-    const renewal = this.#renewWhileRunning(task, abort, stopRenewal.signal);
+    const timeoutMs = this.#typeTimeouts.get(task.type) ?? this.#timeoutMs;
     const started = this.#db.clock.now();
+    // With a timeout, the renewal loop also watches the deadline and rejects `timedOut`.
+    const deadline = timeoutMs > 0 ? withDeadline(started + timeoutMs, timeoutMs) : null;
+    const timedOut = deadline?.timedOut ?? null;
+    const renewal = this.#renewWhileRunning(task, abort, stopRenewal.signal, deadline);
     let outcome: { ok: true } | { ok: false; error: unknown };
     try {
       if (handler === undefined) throw new NonRetryableError(`no handler registered for task type "${task.type}"`);
-      await handler(task.payload, { task, signal: abort.signal, workerId: this.#id });
+      const result = handler(task.payload, { task, signal: abort.signal, workerId: this.#id });
+      // The race subscribes to the handler's promise, so its late rejection is not unhandled.
+      await (timedOut === null ? result : Promise.race([result, timedOut]));
       outcome = { ok: true };
     } catch (error) {
       outcome = { ok: false, error };
@@ -772,23 +853,43 @@ export class QueueWorker {
     });
   }
 
-  async #renewWhileRunning(task: Task, abort: AbortController, stop: AbortSignal): Promise<void> {
+  /**
+   * Renews the lease every `renewMs` while the handler runs, and aborts the handler's signal
+   * when the lease is lost. With a `deadline`, the same timer also wakes at the deadline, aborts
+   * the signal with a {@link TaskTimeoutError} and calls `onTimeout` (after a lost lease it
+   * keeps waiting for the deadline, so a handler that ignores its signal still frees its slot).
+   */
+  async #renewWhileRunning(task: Task, abort: AbortController, stop: AbortSignal, deadline: Deadline | null): Promise<void> {
+    const clock = this.#db.clock;
+    let renewAt = clock.now() + this.#renewMs;
+    let holding = true;
     for (;;) {
+      const wakeAt = deadline === null ? renewAt : holding ? Math.min(renewAt, deadline.at) : deadline.at;
       try {
-        await this.#db.clock.sleep(this.#renewMs, stop);
+        await clock.sleep(wakeAt - clock.now(), stop);
       } catch {
         return;
       }
+      if (deadline !== null && clock.now() >= deadline.at) {
+        const err = new TaskTimeoutError(task.id, deadline.ms);
+        abort.abort(err);
+        deadline.onTimeout(err);
+        return;
+      }
+      if (!holding || clock.now() < renewAt) continue;
       try {
         await this.renewLease(task);
       } catch (err) {
         if (err instanceof LeaseLostError) {
           abort.abort((await this.#isCancelled(task)) ? new TaskCancelledError(task.id) : err);
-          return;
+          if (deadline === null) return;
+          holding = false;
+          continue;
         }
         // A transient failure: keep trying while the lease may still be valid.
         this.#error(err, "renew", task.id);
       }
+      renewAt = clock.now() + this.#renewMs;
     }
   }
 
@@ -803,7 +904,13 @@ export class QueueWorker {
 
   #isNonRetryable(error: unknown): boolean {
     if (isQueueError(error, "NON_RETRYABLE")) return true;
-    return this.#nonRetryable.some((cls) => error instanceof cls);
+    return this.#nonRetryable.some((cls) => {
+      try {
+        return error instanceof cls;
+      } catch {
+        return false; // e.g. a revoked Proxy thrown by a handler
+      }
+    });
   }
 
   #details(task: Task): Record<string, unknown> {
@@ -816,8 +923,9 @@ export class QueueWorker {
 
   #error(error: unknown, phase: string, taskId?: number): void {
     this.#stats.errors++;
-    this.#log.error(`worker error during ${phase}`, { workerId: this.#id, taskId, error: errorText(error) });
-    this.#emit(taskId === undefined ? { type: "error", error, phase } : { type: "error", error, phase, taskId });
+    const errorMessage = describeError(error);
+    this.#log.error(`worker error during ${phase}`, { workerId: this.#id, taskId, error: errorMessage });
+    this.#emit(taskId === undefined ? { type: "error", error, errorMessage, phase } : { type: "error", error, errorMessage, phase, taskId });
   }
 
   #emit(event: WorkerEvent): void {

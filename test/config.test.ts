@@ -140,7 +140,7 @@ describe("worker configuration", () => {
       () => parseWorkerConfig("{}", { format: "json", source: "w.json", env: { PRISMQ_CONCURRENCY: "many" } }),
       /key "concurrency" \(from PRISMQ_CONCURRENCY\)/,
     );
-    assert.throws(() => parseWorkerConfig("{}", { format: "json", source: "w.json", env: { PRISMQ_CAPABILITIES: "{x" } }), /PRISMQ_CAPABILITIES: expected JSON/);
+    assert.throws(() => parseWorkerConfig("{}", { format: "json", source: "w.json", env: { PRISMQ_CAPABILITIES: "{x" } }), /key "capabilities" \(from PRISMQ_CAPABILITIES\): expected JSON/);
   });
 
   it("picks the format from the extension", () => {

@@ -12,6 +12,12 @@ import * as z from "zod/mini";
 import { en } from "zod/locales";
 import { QueueValidationError } from "../errors.ts";
 import { CLAIM_STRATEGIES, type ClaimStrategy } from "../strategies.ts";
+import { pragmaProblem } from "../database.ts";
+import {
+  checkStaleAfterHeartbeat,
+  DEFAULT_HEARTBEAT_INTERVAL_MS,
+  DEFAULT_STALE_THRESHOLD_MS,
+} from "../observability/liveness.ts";
 
 import { CRASH_POLICIES, type CrashPolicy } from "../observability/heartbeat.ts";
 export { CRASH_POLICIES, type CrashPolicy };
@@ -33,7 +39,10 @@ export interface WorkerConfig {
   readonly pollIntervalMs: number;
   /** How often the worker's `workers` row is refreshed; 0 turns heartbeats off. */
   readonly heartbeatIntervalMs: number;
-  /** After how long without a heartbeat another worker is declared stale. */
+  /**
+   * After how long without a heartbeat another worker is declared stale; at least
+   * 3 × `heartbeatIntervalMs` when heartbeats are on.
+   */
   readonly staleAfterMs: number;
   readonly capabilities: Readonly<Record<string, string | number | boolean | null>>;
   /** Handler types this process runs; all the module's handlers when omitted. */
@@ -48,6 +57,10 @@ export interface WorkerConfig {
   readonly crashPolicy: Readonly<Record<string, CrashPolicy>>;
   /** How long a graceful stop waits for running handlers before releasing their tasks. */
   readonly shutdownTimeoutMs: number;
+  /** Handler timeout for every type, in ms; 0 or absent for none. */
+  readonly timeoutMs?: number | undefined;
+  /** Handler timeout per task type, overriding `timeoutMs` (0: none for that type). */
+  readonly taskTimeouts?: Readonly<Record<string, number>> | undefined;
   readonly database: {
     readonly path?: string | undefined;
     readonly driver: "auto" | "better-sqlite3" | "node-sqlite";
@@ -67,8 +80,8 @@ const Schema = z.strictObject({
   leaseMs: z._default(int(1), 30_000),
   renewIntervalMs: z.optional(int(1)),
   pollIntervalMs: z._default(int(0), 1000),
-  heartbeatIntervalMs: z._default(int(0), 10_000),
-  staleAfterMs: z._default(int(1), 300_000),
+  heartbeatIntervalMs: z._default(int(0), DEFAULT_HEARTBEAT_INTERVAL_MS),
+  staleAfterMs: z._default(int(1), DEFAULT_STALE_THRESHOLD_MS),
   capabilities: z._default(z.record(z.string(), scalar), {}),
   taskTypes: z.optional(z.array(z.string().check(z.minLength(1)))),
   backoff: z.optional(
@@ -81,6 +94,8 @@ const Schema = z.strictObject({
   ),
   crashPolicy: z._default(z.record(z.string(), z.enum(CRASH_POLICIES)), {}),
   shutdownTimeoutMs: z._default(int(0), 30_000),
+  timeoutMs: z.optional(int(0)),
+  taskTimeouts: z.optional(z.record(z.string().check(z.minLength(1)), int(0))),
   database: z._default(
     z.strictObject({
       path: z.optional(z.string().check(z.minLength(1))),
@@ -115,6 +130,8 @@ const ENV_OVERRIDES: readonly [string, readonly string[], "string" | "int" | "nu
   ["PRISMQ_HEARTBEAT_INTERVAL_MS", ["heartbeatIntervalMs"], "int"],
   ["PRISMQ_STALE_AFTER_MS", ["staleAfterMs"], "int"],
   ["PRISMQ_SHUTDOWN_TIMEOUT_MS", ["shutdownTimeoutMs"], "int"],
+  ["PRISMQ_TIMEOUT_MS", ["timeoutMs"], "int"],
+  ["PRISMQ_TASK_TIMEOUTS", ["taskTimeouts"], "json"],
   ["PRISMQ_CAPABILITIES", ["capabilities"], "json"],
   ["PRISMQ_TASK_TYPES", ["taskTypes"], "list"],
   ["PRISMQ_CRASH_POLICY", ["crashPolicy"], "json"],
@@ -127,15 +144,24 @@ const ENV_OVERRIDES: readonly [string, readonly string[], "string" | "int" | "nu
   ["PRISMQ_BUSY_RETRIES", ["database", "busyRetries"], "int"],
 ];
 
-function convert(name: string, text: string, kind: "string" | "int" | "number" | "json" | "list"): unknown {
+// Plain decimal only: Number() would also read "0x10", "1e3", " 16" and "0b1", which nobody
+// means in a config value; parseInt would read "16abc" as 16.
+const DECIMAL_INT = /^-?\d+$/;
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+
+/** The variable's value for the schema, or throws naming `label` (the key and the variable). */
+function convert(label: string, source: string, text: string, kind: "string" | "int" | "number" | "json" | "list"): unknown {
   switch (kind) {
     case "string":
       return text;
     case "int":
     case "number": {
-      const n = Number(text);
-      // Leave a non-number as text so the schema names the key and the expected type.
-      return text.trim() === "" || Number.isNaN(n) ? text : n;
+      if (!(kind === "int" ? DECIMAL_INT : DECIMAL).test(text)) {
+        const shown = text.length > 40 ? `${text.slice(0, 40)}…` : text;
+        const expected = kind === "int" ? "a plain decimal integer (digits only)" : "a plain decimal number";
+        throw new QueueValidationError(`${source}: invalid worker config`, [`${label}: expected ${expected}, got ${JSON.stringify(shown)}`]);
+      }
+      return Number(text);
     }
     case "list":
       return text.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
@@ -143,7 +169,7 @@ function convert(name: string, text: string, kind: "string" | "int" | "number" |
       try {
         return JSON.parse(text);
       } catch {
-        throw new QueueValidationError(`environment ${name}: expected JSON, got ${JSON.stringify(text)}`);
+        throw new QueueValidationError(`${source}: invalid worker config`, [`${label}: expected JSON, got ${JSON.stringify(text)}`]);
       }
   }
 }
@@ -186,27 +212,47 @@ export function parseWorkerConfig(
     throw new QueueValidationError(`${source}: expected a table/object at the top level`);
   }
   const merged = structuredClone(raw) as Record<string, unknown>;
+  const envPaths: [string, string][] = []; // variable name, config key it set
   for (const [name, path, kind] of ENV_OVERRIDES) {
     const value = env[name];
-    if (value !== undefined && value !== "") setPath(merged, path, convert(name, value, kind));
+    if (value === undefined || value === "") continue;
+    setPath(merged, path, convert(`key "${path.join(".")}" (from ${name})`, source, value, kind));
+    envPaths.push([name, path.join(".")]);
   }
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith("PRISMQ_PRAGMA_") || value === undefined) continue;
     const pragma = name.slice("PRISMQ_PRAGMA_".length).toLowerCase();
-    setPath(merged, ["database", "pragmas", pragma], /^-?\d+$/.test(value) ? Number(value) : value);
+    setPath(merged, ["database", "pragmas", pragma], DECIMAL_INT.test(value) ? Number(value) : value);
+    envPaths.push([name, `database.pragmas.${pragma}`]);
   }
+  const label = (key: string): string => {
+    const from = envPaths.find(([, k]) => k === key || key.startsWith(`${k}.`));
+    return `key "${key}"${from ? ` (from ${from[0]})` : ""}`;
+  };
   const r = z.safeParse(Schema, merged, { error: EN.localeError });
   if (!r.success) {
-    const issues = r.error.issues.map((i) => {
-      const key = i.path.length > 0 ? i.path.join(".") : "(top level)";
-      const fromEnv = ENV_OVERRIDES.find(([n, p]) => p.join(".") === key && env[n] !== undefined && env[n] !== "");
-      return `key "${key}"${fromEnv ? ` (from ${fromEnv[0]})` : ""}: ${i.message}`;
-    });
+    // zod's messages name the expected type, never the value (a pragma value may be a secret).
+    const issues = r.error.issues.map((i) => `${label(i.path.length > 0 ? i.path.join(".") : "(top level)")}: ${i.message}`);
     throw new QueueValidationError(`${source}: invalid worker config`, issues, { cause: r.error });
   }
   const c = r.data as WorkerConfig;
+  const invalid = (issues: readonly string[]): QueueValidationError =>
+    new QueueValidationError(`${source}: invalid worker config`, issues);
   if (c.renewIntervalMs !== undefined && c.renewIntervalMs >= c.leaseMs) {
-    throw new QueueValidationError(`${source}: invalid worker config`, [`key "renewIntervalMs": must be shorter than leaseMs (${c.leaseMs})`]);
+    throw invalid([`${label("renewIntervalMs")}: must be shorter than leaseMs (${c.leaseMs})`]);
+  }
+  for (const [key, value] of Object.entries(c.database.pragmas)) {
+    const problem = pragmaProblem(key, value);
+    if (problem !== null) throw invalid([`${label(`database.pragmas.${key}`)}: ${problem}`]);
+  }
+  try {
+    checkStaleAfterHeartbeat(c.heartbeatIntervalMs, c.staleAfterMs, {
+      heartbeat: label("heartbeatIntervalMs"),
+      stale: label("staleAfterMs"),
+      what: "worker config",
+    });
+  } catch (err) {
+    throw invalid((err as QueueValidationError).issues);
   }
   return c;
 }

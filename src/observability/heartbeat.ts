@@ -5,6 +5,7 @@
  *
  * A worker is *active* while its last heartbeat is at most `activeThresholdMs` old, and *stale*
  * once it is more than `staleThresholdMs` old; in between it is neither (late, not yet given up).
+ * The rule is the shared one of `./liveness.ts`; a stale threshold below the active one is refused.
  *
  * @example
  * ```ts
@@ -20,6 +21,13 @@ import { fromSqlTime, toSqlTime } from "../clock.ts";
 import type { QueueDatabase } from "../database.ts";
 import type { SqlValue } from "../driver.ts";
 import { QueueValidationError } from "../errors.ts";
+import {
+  checkStaleNotBelowActive,
+  livenessCutoffs,
+  type LivenessThresholds,
+  resolveLivenessThresholds,
+  workerState,
+} from "./liveness.ts";
 import * as z from "zod/mini";
 import { parseOptions } from "../options.ts";
 import * as q from "../sql/sqlite.ts";
@@ -62,11 +70,14 @@ export interface WorkerTotals {
   readonly stale: number;
 }
 
-/** Options of {@link WorkerHeartbeat} and {@link QueueMonitoring}. */
+/**
+ * Options of {@link WorkerHeartbeat} and {@link QueueMonitoring}. `staleThresholdMs` below
+ * `activeThresholdMs` is refused; when only one is given the other's default is bounded by it.
+ */
 export interface WorkerHeartbeatOptions {
-  /** Heartbeat age up to which a worker is active. @default 60000 */
+  /** Heartbeat age up to which a worker is active. @default min(60000, staleThresholdMs) */
   readonly activeThresholdMs?: number | undefined;
-  /** Heartbeat age beyond which a worker is stale. @default 300000 */
+  /** Heartbeat age beyond which a worker is stale. @default max(300000, activeThresholdMs) */
   readonly staleThresholdMs?: number | undefined;
 }
 
@@ -107,6 +118,8 @@ function checkWorkerId(workerId: unknown): string {
   return workerId;
 }
 
+const THRESHOLD_KEYS = { active: "activeThresholdMs", stale: "staleThresholdMs", what: "threshold" } as const;
+
 function checkThreshold(value: unknown, what: string): number {
   if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
     throw new QueueValidationError("invalid threshold", [`${what}: expected a number > 0, got ${String(value)}`]);
@@ -138,9 +151,14 @@ export class WorkerHeartbeat {
   /** Heartbeat tracking on an open {@link QueueDatabase}. */
   constructor(db: QueueDatabase, options: WorkerHeartbeatOptions = {}) {
     const opts = parseOptions(HeartbeatOptionsSchema, options, "WorkerHeartbeat options");
+    const t = resolveLivenessThresholds(opts.activeThresholdMs, opts.staleThresholdMs, {
+      active: "activeThresholdMs",
+      stale: "staleThresholdMs",
+      what: "WorkerHeartbeat options",
+    });
     this.#db = db;
-    this.#activeMs = opts.activeThresholdMs ?? 60_000;
-    this.#staleMs = opts.staleThresholdMs ?? 300_000;
+    this.#activeMs = t.activeMs;
+    this.#staleMs = t.staleMs;
   }
 
   /** Heartbeat age up to which a worker counts as active. */
@@ -177,17 +195,25 @@ export class WorkerHeartbeat {
     return r.changes > 0;
   }
 
-  /** Workers whose heartbeat is at most the active threshold old, most recent first: who can take work. */
+  /**
+   * Workers whose heartbeat is at most the active threshold old, most recent first: who can take
+   * work. A per-call threshold above the stale threshold is refused.
+   */
   async getActiveWorkers(activeThresholdMs: number = this.#activeMs): Promise<Worker[]> {
-    const since = this.#cutoff(checkThreshold(activeThresholdMs, "activeThresholdMs"));
-    const r = await this.#db.run(o.selectWorkers({ since }));
+    const active = checkThreshold(activeThresholdMs, "activeThresholdMs");
+    checkStaleNotBelowActive(active, this.#staleMs, THRESHOLD_KEYS);
+    const r = await this.#db.run(o.selectWorkers({ since: this.#cutoff(active) }));
     return r.rows.map(rowToWorker);
   }
 
-  /** Workers whose heartbeat is more than the stale threshold old, most recent first: presumed dead. */
+  /**
+   * Workers whose heartbeat is more than the stale threshold old, most recent first: presumed
+   * dead. A per-call threshold below the active threshold is refused.
+   */
   async getStaleWorkers(staleThresholdMs: number = this.#staleMs): Promise<Worker[]> {
-    const before = this.#cutoff(checkThreshold(staleThresholdMs, "staleThresholdMs"));
-    const r = await this.#db.run(o.selectWorkers({ before }));
+    const stale = checkThreshold(staleThresholdMs, "staleThresholdMs");
+    checkStaleNotBelowActive(this.#activeMs, stale, THRESHOLD_KEYS);
+    const r = await this.#db.run(o.selectWorkers({ before: this.#cutoff(stale) }));
     return r.rows.map(rowToWorker);
   }
 
@@ -200,7 +226,8 @@ export class WorkerHeartbeat {
 
   /** How many workers there are and how many are active or stale, without listing them. */
   async countWorkers(): Promise<WorkerTotals> {
-    const r = await this.#db.run(o.countWorkers(this.#cutoff(this.#activeMs), this.#cutoff(this.#staleMs)));
+    const c = livenessCutoffs(this.#db.clock.now(), this.#thresholds());
+    const r = await this.#db.run(o.countWorkers(toSqlTime(c.activeSince), toSqlTime(c.staleBefore)));
     const row = r.rows[0];
     return { total: Number(row?.["total"] ?? 0), active: Number(row?.["active"] ?? 0), stale: Number(row?.["stale"] ?? 0) };
   }
@@ -252,7 +279,12 @@ export class WorkerHeartbeat {
   /** Liveness of `worker` at `now`, by this tracker's thresholds. */
   #activity(worker: Worker, now: number): WorkerLiveness {
     const age = now - worker.heartbeatAt;
-    return { ...worker, msSinceHeartbeat: age, isActive: age <= this.#activeMs, isStale: age > this.#staleMs };
+    const state = workerState(age, this.#thresholds());
+    return { ...worker, msSinceHeartbeat: age, isActive: state === "active", isStale: state === "stale" };
+  }
+
+  #thresholds(): LivenessThresholds {
+    return { activeMs: this.#activeMs, staleMs: this.#staleMs };
   }
 
   #stats(row: Readonly<Record<string, SqlValue>>, now: number): WorkerStats {

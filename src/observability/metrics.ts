@@ -14,6 +14,7 @@ import type { QueueDatabase } from "../database.ts";
 import type { SqlValue } from "../driver.ts";
 import { QueueValidationError } from "../errors.ts";
 import { TASK_STATUSES, type TaskStatus } from "../task.ts";
+import { resolveLivenessThresholds, workerState, type WorkerState } from "./liveness.ts";
 
 const HOUR_MS = 3_600_000;
 
@@ -98,7 +99,7 @@ export interface SuccessFailureRates {
 }
 
 /** How recently a worker sent a heartbeat, by the thresholds of {@link QueueMetricsOptions}. */
-export type WorkerState = "active" | "late" | "stale";
+export type { WorkerState } from "./liveness.ts";
 
 /** One row of {@link QueueMetrics.getWorkerActivity}. */
 export interface WorkerActivity {
@@ -291,13 +292,13 @@ export class QueueMetrics {
   /** Reads from `db`; the options set the worker heartbeat thresholds and the health thresholds. */
   constructor(db: QueueDatabase, options: QueueMetricsOptions = {}) {
     this.#db = db;
-    this.#activeMs = positive("activeWorkerThresholdMs", options.activeWorkerThresholdMs ?? 60_000);
-    this.#staleMs = positive("staleWorkerThresholdMs", options.staleWorkerThresholdMs ?? 300_000);
-    if (this.#staleMs < this.#activeMs) {
-      throw new QueueValidationError("invalid QueueMetrics options", [
-        "staleWorkerThresholdMs: must be >= activeWorkerThresholdMs",
-      ]);
-    }
+    const t = resolveLivenessThresholds(options.activeWorkerThresholdMs, options.staleWorkerThresholdMs, {
+      active: "activeWorkerThresholdMs",
+      stale: "staleWorkerThresholdMs",
+      what: "QueueMetrics options",
+    });
+    this.#activeMs = t.activeMs;
+    this.#staleMs = t.staleMs;
     const h = { ...DEFAULT_HEALTH_THRESHOLDS };
     for (const [key, value] of Object.entries(options.healthThresholds ?? {})) {
       if (value === undefined) continue;
@@ -677,8 +678,7 @@ export class QueueMetrics {
   }
 
   #workerState(msSinceHeartbeat: number): WorkerState {
-    if (msSinceHeartbeat <= this.#activeMs) return "active";
-    return msSinceHeartbeat > this.#staleMs ? "stale" : "late";
+    return workerState(msSinceHeartbeat, { activeMs: this.#activeMs, staleMs: this.#staleMs });
   }
 
   async #workerCounts(): Promise<WorkerCounts> {

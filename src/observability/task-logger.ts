@@ -19,7 +19,7 @@
 import { fromSqlTime, toSqlTime } from "../clock.ts";
 import type { QueueDatabase } from "../database.ts";
 import type { SqlValue, Statement } from "../driver.ts";
-import { isQueueError, QueueValidationError } from "../errors.ts";
+import { describeThrown, isQueueError, QueueValidationError } from "../errors.ts";
 import * as z from "zod/mini";
 import { parseOptions } from "../options.ts";
 import * as o from "../sql/observability-sqlite.ts";
@@ -131,9 +131,11 @@ function transitionEntry(fromStatus: unknown, toStatus: unknown, details: unknow
 
 function errorEntry(error: unknown, details: unknown): LogEntry {
   const extra = checkDetails(details);
-  const name = error instanceof Error ? error.name : typeof error;
-  const message = clip(error instanceof Error ? error.message : String(error));
-  const stack = error instanceof Error && typeof error.stack === "string" ? clip(error.stack) : null;
+  // Anything may be thrown, even a value that cannot be printed; describeThrown never throws.
+  const d = describeThrown(error);
+  const name = d.name;
+  const message = clip(d.message);
+  const stack = d.stack === null ? null : clip(d.stack);
   return eventEntry("ERROR", `Task error: ${name}: ${message}`, {
     error_type: name,
     error_message: message,
@@ -398,7 +400,7 @@ export class QueueLogger {
       logId = await this.#tasks.log(taskId, entry.level, entry.message, entry.details);
     } catch (err) {
       if (isQueueError(err, "VALIDATION")) throw err;
-      this.#emit("error", `Task ${taskId}: failed to write task log: ${err instanceof Error ? err.message : String(err)}`, {
+      this.#emit("error", `Task ${taskId}: failed to write task log: ${describeThrown(err).message}`, {
         taskId,
         error: err,
       });

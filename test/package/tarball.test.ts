@@ -78,9 +78,9 @@ test("tarball: contents and size budget", (t) => {
   t.diagnostic(`packed ${pack.size} B, unpacked ${pack.unpackedSize} B, ${pack.files.length} files (${DIST_DIR})`);
   const maps = pack.files.filter((f) => f.endsWith(".map"));
   assert.deepEqual(maps, [], "source maps are not shipped");
-  const outside = pack.files.filter((f) => !f.startsWith("dist/") && !["package.json", "README.md", "LICENSE"].includes(f));
-  assert.deepEqual(outside, [], "only dist/, package.json, README.md and LICENSE are shipped");
-  for (const f of ["dist/cli.js", "dist/index.js", "dist/index.cjs", "dist/index.d.ts", "dist/index.d.cts", "LICENSE", "README.md"]) {
+  const outside = pack.files.filter((f) => !f.startsWith("dist/") && !["package.json", "README.md", "LICENSE", "CHANGELOG.md"].includes(f));
+  assert.deepEqual(outside, [], "only dist/, package.json, README.md, LICENSE and CHANGELOG.md are shipped");
+  for (const f of ["dist/cli.js", "dist/index.js", "dist/index.cjs", "dist/index.d.ts", "dist/index.d.cts", "LICENSE", "README.md", "CHANGELOG.md"]) {
     assert.ok(pack.files.includes(f), `${f} is in the tarball`);
   }
   assert.ok(pack.size <= BUDGET.packedBytes, `packed ${pack.size} B is over the budget of ${BUDGET.packedBytes} B`);

@@ -37,6 +37,8 @@ import {
   isQueueError,
   QueueClient,
   type QueueDatabase,
+  RestoreInProgressError,
+  SQLITE_SCHEMA_VERSION,
   type QueueHealthSummary,
   QueueMetrics,
   type QueueStats,
@@ -61,6 +63,15 @@ class UsageError extends Error {
 }
 
 const DRIVER_NAMES: readonly NodeDriverName[] = ["auto", "better-sqlite3", "node-sqlite"];
+
+/** Default of `--load-timeout-ms` / `$PRISMQ_HANDLERS_LOAD_TIMEOUT_MS`. */
+const DEFAULT_LOAD_TIMEOUT_MS = 30_000;
+
+/** The exit codes of the commands that only read the database. */
+const READ_ONLY_EXIT_CODES = `Exit codes: 0 done, 1 runtime or database failure, 2 bad usage (an empty or ':memory:'
+--db included), no database at --db (nothing is created), or a file that is not a queue
+database this version can read (another application's SQLite file, which is left untouched; a
+schema newer than this version's, or an older one: migrate it with 'prismq init').`;
 
 const COMMON_HELP = `  --db PATH            database file (default: $PRISMQ_QUEUE_DB_PATH, else ${resolveDbPath()})
   --driver NAME        auto | better-sqlite3 | node-sqlite (default: auto, better-sqlite3 if installed)
@@ -113,6 +124,8 @@ Example:
 
 Lists tasks by id as a table, or as JSON.
 
+Reads the database without changing it (opened read-only; nothing is created or migrated).
+
 Options:
   --status S           only tasks in status S (comma-separated for several): ${TASK_STATUSES.join(", ")}
   --type T             only tasks of type T
@@ -120,16 +133,22 @@ Options:
   --offset N           skip the first N matches (default 0)
   --order asc|desc     by id, oldest or newest first (default asc)
   --json               print JSON instead of a table
-${COMMON_HELP}`,
+${COMMON_HELP}
+
+${READ_ONLY_EXIT_CODES}`,
   stats: `Usage: prismq stats [--json]
 
 Prints task counts by status and the total, and the queue's health verdict (healthy, degraded
 or unhealthy, with the reasons). The JSON form has one key per status, "total", and "health":
 the full health summary of 'prismq metrics --format json'.
 
+The database is opened read-only: nothing is created or migrated.
+
 Options:
   --json               print JSON instead of a table
-${COMMON_HELP}`,
+${COMMON_HELP}
+
+${READ_ONLY_EXIT_CODES}`,
   metrics: `Usage: prismq metrics [--format prometheus|json]
 
 Prints the queue's metrics: in the Prometheus text exposition format (default; task counts by
@@ -139,10 +158,14 @@ oldest runnable task), or as JSON, the health summary (verdict and reasons, dept
 collector, write a temporary file and rename it, so the collector never reads half a file:
   prismq metrics > prismq.prom.tmp && mv prismq.prom.tmp /var/lib/node_exporter/prismq.prom
 
+The database is opened read-only: nothing is created or migrated.
+
 Options:
   --format F           prometheus (default) or json
   --json               same as --format json
-${COMMON_HELP}`,
+${COMMON_HELP}
+
+${READ_ONLY_EXIT_CODES}`,
   backup: `Usage: prismq backup [--dir DIR] [--name NAME] [--keep N] [--json]
        prismq backup --list [--dir DIR] [--json]
 
@@ -151,7 +174,8 @@ DIR/queue-NAME-<UTC time>.db, verifies it (integrity check, schema version, task
 prints its path, size and verification. With --keep N, then deletes all but the N newest
 backups in DIR (only files named like this command's backups) and prints what it removed; a
 backup that fails verification exits 1 and removes nothing. --list prints the backups in DIR,
-newest first, without opening the database.
+newest first, without opening the database. The database is opened read-only (a read-only
+file can be backed up); nothing is created, migrated or changed.
 
 Options:
   --dir DIR            backup folder (default: a 'backups' folder next to the database)
@@ -162,15 +186,19 @@ Options:
   --json               print JSON
 ${COMMON_HELP}
 
-Exit codes: 0 backup taken and verified, 1 backup or verification failed, 2 bad usage or no
-database file at --db.`,
+Exit codes: 0 backup taken and verified, 1 backup or verification failed, 2 bad usage, no
+database file at --db, or a file that is not a queue database (another application's SQLite
+file, or a schema newer than this version's).`,
   restore: `Usage: prismq restore BACKUP_PATH [--db TARGET] [--force] [--json]
 
-Verifies the backup, then restores it to the database file TARGET (--db, default below): the
-copy is written next to TARGET, verified again and renamed over it, so a crash leaves either the
-old database or the restored one. Stop every worker and close every other connection to TARGET
-first: a process that still has it open would go on writing to the replaced file. This command
-opens nothing on TARGET.
+Verifies the backup, then restores it to the database file TARGET (--db, default below). One
+restore per TARGET at a time: it holds the lock file TARGET.restore-lock (created exclusively)
+while it runs, and a second restore is refused with exit code 4. The backup is copied to a
+temporary file of a unique name next to TARGET and verified again; only then is the old
+database moved aside with its -wal, -shm and -journal files, the new file renamed into place,
+and the old files deleted. Whatever fails, the old database is put back as it was. Stop every
+worker and close every other connection to TARGET first: a process that still has it open
+would go on writing to the replaced file. This command opens nothing on TARGET.
 
 An existing database at TARGET (or its -wal, -shm or -journal file) is replaced only with
 --force, which also deletes those side files. Without it the restore is refused with exit code 2:
@@ -183,10 +211,15 @@ Options:
 ${COMMON_HELP}
 
 Exit codes: 0 restored, 1 the backup failed verification or the restore failed (TARGET is left
-as it was), 2 bad usage: no file at BACKUP_PATH, or TARGET exists and --force was not given.`,
+as it was), 2 bad usage: no file at BACKUP_PATH, TARGET exists and --force was not given, or an
+empty or ':memory:' --db, 4 another restore of TARGET is running (TARGET.restore-lock exists):
+nothing was done; if no restore is running (one crashed), delete that lock file.`,
   maintenance: `Usage: prismq maintenance OP [options]
 
-Runs one maintenance operation on the database and prints what it did.
+Runs one maintenance operation on an existing queue database and prints what it did. integrity,
+stats and pragmas open it read-only (nothing is created, migrated or changed); the others open
+it for writing. None of them creates a database: a missing file, or one that is not a queue
+database, is refused with exit code 2.
 
 Operations:
   checkpoint [--mode M]     copy the WAL into the database file; M is PASSIVE (default), FULL,
@@ -216,7 +249,8 @@ Options:
 ${COMMON_HELP}
 
 Exit codes: 0 done, 1 the operation failed or found a problem (integrity, pragmas, busy
-checkpoint), 2 bad usage (unknown OP, an option OP does not take, a missing or bad number).`,
+checkpoint), 2 bad usage (unknown OP, an option OP does not take, a missing or bad number, an
+empty or ':memory:' --db), no database at --db, or a file that is not a queue database.`,
   worker: `Usage: prismq worker --config FILE --handlers MODULE [--db PATH] [--driver NAME] [--quiet]
 
 Runs one worker process: claims tasks of the handled types from the database, runs their
@@ -228,6 +262,7 @@ Options:
                        .toml): workerId, strategy, concurrency, batchSize, leaseMs,
                        renewIntervalMs, pollIntervalMs, heartbeatIntervalMs, staleAfterMs,
                        capabilities, taskTypes, backoff, crashPolicy, shutdownTimeoutMs,
+                       timeoutMs, taskTimeouts (handler timeouts, all types / per type),
                        database { path, driver, pragmas, busyRetries }. PRISMQ_* environment
                        variables override its keys (PRISMQ_CONCURRENCY, PRISMQ_WORKER_ID,
                        PRISMQ_TASK_TYPES=a,b, PRISMQ_PRAGMA_<NAME>, ...)
@@ -241,6 +276,9 @@ Options:
                        (and $PRISMQ_DB_DRIVER)
   --quiet              no per-task lines (claims, completions) and no start-up line; retries,
                        failures and worker errors are still logged
+  --load-timeout-ms N  how long the handlers module may take to load (its top-level code and
+                       imports) before the worker gives up with exit 2 (default:
+                       $PRISMQ_HANDLERS_LOAD_TIMEOUT_MS, else ${DEFAULT_LOAD_TIMEOUT_MS})
   -h, --help           show this help
 
 If the config lists taskTypes, only those types are registered, and each must be in MODULE;
@@ -264,11 +302,16 @@ until their lease (leaseMs) expires, or another worker sees this one stale (stal
 'workers' row is left for that), and are then claimed again, the abandoned run counting as an
 attempt (a task whose attempts are spent ends 'failed'). Handlers should therefore be idempotent.
 
+SIGINT or SIGTERM during start-up, while the handlers module is still loading included, end
+the process at once with exit code 0: nothing was claimed.
+
 Exit codes:
-  0  stopped gracefully after SIGINT or SIGTERM
+  0  stopped gracefully after SIGINT or SIGTERM (also during start-up: nothing was claimed)
   1  runtime or database failure at start (the database cannot be opened, migrated or written)
-  2  bad usage, a bad config file (the message names the file, the key and what was expected),
-     or a bad handlers module (missing, failing to load, no handlers, a taskTypes entry missing)
+  2  bad usage (an empty or ':memory:' database path included), a bad config file (the message
+     names the file, the key and what was expected), or a bad handlers module (missing, throwing
+     or failing to load, whatever it throws; not loaded within the load timeout; no handlers; a
+     taskTypes entry missing)
   3  shutdown timed out, or a second signal: running tasks were left to their leases`,
   demo: `Usage: prismq demo [options]
 
@@ -398,21 +441,38 @@ function oneLine(text: string | null, max: number): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
-/** The display form of a database path: absolute, so users can find the file. */
-function displayPath(path: string): string {
-  return path === ":memory:" || path === "" ? ":memory:" : resolve(path);
+/**
+ * Refuses a database path that would silently mean a throw-away in-memory database (an empty
+ * one comes from an unset shell variable): tasks enqueued there would be lost at exit.
+ */
+function checkFilePath(path: string, source: string): string {
+  if (path.trim() === "") {
+    throw new UsageError(`${source} is empty: name a database file (an empty path would open a throw-away in-memory database)`);
+  }
+  if (path === ":memory:") {
+    throw new UsageError(`${source} is ':memory:': name a database file (an in-memory database is lost when the command ends)`);
+  }
+  return path;
+}
+
+/**
+ * The absolute database path of a command: `--db`, else `$PRISMQ_QUEUE_DB_PATH` (when set, even
+ * to nothing), else `fallback` (a worker config's database.path), else the platform default.
+ * Never empty or in-memory (exit 2).
+ */
+function dbPathOf(values: ParsedValues, fallback?: string): string {
+  const flag = strOption(values, "db");
+  if (flag !== undefined) return resolve(checkFilePath(flag, "--db"));
+  const env = process.env["PRISMQ_QUEUE_DB_PATH"];
+  if (env !== undefined) return resolve(checkFilePath(env, "$PRISMQ_QUEUE_DB_PATH"));
+  if (fallback !== undefined) return resolve(checkFilePath(fallback, "database.path of the config"));
+  return resolve(defaultDbPath({}, process.platform));
 }
 
 // ---------------------------------------------------------------------------------------------
 // Database access
 // ---------------------------------------------------------------------------------------------
 
-/** The database path of `--db` (or the default), refusing `:memory:` where a file is needed. */
-function fileDbPath(values: ParsedValues, what: string): string {
-  const path = resolveDbPath(strOption(values, "db"));
-  if (path === ":memory:" || path === "") throw new UsageError(`${what} needs a database file, not ':memory:'`);
-  return resolve(path);
-}
 
 /** Validates `--driver` and returns it. */
 function driverOption(values: ParsedValues, fallback: NodeDriverName = "auto"): NodeDriverName {
@@ -423,17 +483,58 @@ function driverOption(values: ParsedValues, fallback: NodeDriverName = "auto"): 
   return driver as NodeDriverName;
 }
 
-/** Opens the database named by `--db`/`--driver` (or the defaults), validating the driver name. */
-async function openDb(values: ParsedValues): Promise<{ db: QueueDatabase; path: string }> {
+/**
+ * How a command opens its database: `create` creates or migrates it (init, enqueue, demo);
+ * `read` opens an existing queue database read-only, creating and migrating nothing (list,
+ * stats, metrics; `read-any-version` also takes an older schema: backup, integrity, stats, pragmas);
+ * `existing` opens an existing queue database read-write (maintenance that writes), so a typo'd
+ * path or another application's file is refused rather than turned into a queue.
+ */
+type OpenMode = "create" | "read" | "read-any-version" | "existing";
+
+/**
+ * Opens an existing queue database read-only. A missing file, another application's SQLite file
+ * or a schema this version cannot read is a usage error (exit 2): the wrong --db was given.
+ */
+async function openReadOnly(path: string, driver: NodeDriverName, anyVersion: boolean): Promise<QueueDatabase> {
+  if (!existsSync(path)) throw new UsageError(`no database at ${path} (create one with 'prismq init --db ${path}')`);
+  let db: QueueDatabase;
+  try {
+    db = await openQueueDatabase({ path, driver, readOnly: true });
+  } catch (e) {
+    if (isQueueError(e, "SCHEMA_ERROR")) throw new UsageError(`${path}: ${e.message}`);
+    throw e;
+  }
+  const version = await db.schemaVersion();
+  if (!anyVersion && version < SQLITE_SCHEMA_VERSION) {
+    await db.close();
+    throw new UsageError(
+      `${path} has queue schema version ${version}, older than this version's ${SQLITE_SCHEMA_VERSION}: ` +
+        `migrate it first with 'prismq init --db ${path}' (stop its workers before)`,
+    );
+  }
+  return db;
+}
+
+/** Opens the database named by `--db`/`--driver` (or the defaults) as `mode` says. */
+async function openDb(values: ParsedValues, mode: OpenMode): Promise<{ db: QueueDatabase; path: string }> {
   const driver = driverOption(values);
-  const path = resolveDbPath(strOption(values, "db"));
-  const db = await openQueueDatabase({ path, driver });
-  return { db, path: displayPath(path) };
+  const path = dbPathOf(values);
+  if (mode === "read" || mode === "read-any-version") {
+    return { db: await openReadOnly(path, driver, mode === "read-any-version"), path };
+  }
+  // Prove it is a queue database (of a version this one reads) before opening it for writing.
+  if (mode === "existing") await (await openReadOnly(path, driver, true)).close();
+  return { db: await openQueueDatabase({ path, driver }), path };
 }
 
 /** Runs `fn` on an open database and always closes it, so the process can exit promptly. */
-async function withDb<T>(values: ParsedValues, fn: (db: QueueDatabase, path: string) => Promise<T>): Promise<T> {
-  const { db, path } = await openDb(values);
+async function withDb<T>(
+  values: ParsedValues,
+  mode: OpenMode,
+  fn: (db: QueueDatabase, path: string) => Promise<T>,
+): Promise<T> {
+  const { db, path } = await openDb(values, mode);
   try {
     return await fn(db, path);
   } finally {
@@ -463,7 +564,7 @@ async function withScratchDb<T>(values: ParsedValues, fn: (db: QueueDatabase) =>
 async function cmdInit(args: readonly string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs("init", args, {});
   noExtraPositionals("init", positionals, 0);
-  return withDb(values, async (db, path) => {
+  return withDb(values, "create", async (db, path) => {
     out(`database:       ${path}`);
     out(`schema version: ${await db.schemaVersion()}`);
     out(`driver:         ${db.driver.name}`);
@@ -496,7 +597,7 @@ async function cmdEnqueue(args: readonly string[]): Promise<number> {
     maxAttempts: intOption(values, "max-attempts", undefined, 1, 1_000_000),
     idempotencyKey: strOption(values, "key"),
   };
-  return withDb(values, async (db) => {
+  return withDb(values, "create", async (db) => {
     const id = await new QueueClient(db).enqueue(type, payload, options);
     out(String(id));
     return 0;
@@ -535,7 +636,7 @@ async function cmdList(args: readonly string[]): Promise<number> {
     offset: intOption(values, "offset", 0, 0, Number.MAX_SAFE_INTEGER),
     order: order as "asc" | "desc",
   };
-  return withDb(values, async (db) => {
+  return withDb(values, "read", async (db) => {
     const tasks = await new QueueClient(db).listTasks(listOptions);
     if (values["json"] === true) {
       out(JSON.stringify(tasks, null, 2));
@@ -569,7 +670,7 @@ async function cmdList(args: readonly string[]): Promise<number> {
 async function cmdStats(args: readonly string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs("stats", args, { json: { type: "boolean" } });
   noExtraPositionals("stats", positionals, 0);
-  return withDb(values, async (db, path) => {
+  return withDb(values, "read", async (db, path) => {
     const stats = await new QueueClient(db).stats();
     const health = await new QueueMetrics(db).getQueueHealthSummary();
     if (values["json"] === true) {
@@ -606,7 +707,7 @@ async function cmdMetrics(args: readonly string[]): Promise<number> {
     throw new UsageError(`--format must be prometheus or json, got '${format}'`);
   }
   if (values["json"] === true && format !== "json") throw new UsageError("--json conflicts with --format prometheus");
-  return withDb(values, async (db) => {
+  return withDb(values, "read", async (db) => {
     const metrics = new QueueMetrics(db);
     if (format === "json") {
       out(JSON.stringify(await metrics.getQueueHealthSummary(), null, 2));
@@ -637,7 +738,7 @@ async function cmdBackup(args: readonly string[]): Promise<number> {
   noExtraPositionals("backup", positionals, 0);
   const json = values["json"] === true;
   const keep = intOption(values, "keep", undefined, 1, 1_000_000);
-  const dbPath = fileDbPath(values, "backup");
+  const dbPath = dbPathOf(values);
   const dir = resolve(strOption(values, "dir") ?? join(dirname(dbPath), "backups"));
   const driver = driverOption(values);
 
@@ -661,9 +762,8 @@ async function cmdBackup(args: readonly string[]): Promise<number> {
     });
   }
 
-  // Opening a missing file would create an empty queue and back that up: almost surely a typo.
-  if (!existsSync(dbPath)) throw new UsageError(`no database at ${dbPath}`);
-  return withDb(values, async (db) => {
+  // Read-only: a backup never creates, migrates or changes the database (VACUUM INTO only reads).
+  return withDb(values, "read-any-version", async (db) => {
     const backup = createQueueBackup(db, { dir, driver });
     const info = await backup.createBackup({ name: strOption(values, "name") });
     const verification = await backup.verifyBackup(info.path);
@@ -702,7 +802,7 @@ async function cmdRestore(args: readonly string[]): Promise<number> {
   noExtraPositionals("restore", positionals, 1);
   const backupPath = resolve(backupArg);
   if (!existsSync(backupPath)) throw new UsageError(`no backup file at ${backupPath}`);
-  const target = fileDbPath(values, "restore");
+  const target = dbPathOf(values);
   const force = values["force"] === true;
   const json = values["json"] === true;
   return withScratchDb(values, async (scratch) => {
@@ -718,6 +818,10 @@ async function cmdRestore(args: readonly string[]): Promise<number> {
     } catch (e) {
       // The library's wording names its `force` option; the CLI's is a flag.
       if (e instanceof BackupTargetExistsError) throw new UsageError(`restore target already exists: ${e.path}; pass --force to replace it`);
+      if (e instanceof RestoreInProgressError) {
+        err(`prismq restore: ${e.message}`);
+        return RESTORE_IN_PROGRESS_EXIT;
+      }
       throw e;
     }
     if (json) {
@@ -731,6 +835,9 @@ async function cmdRestore(args: readonly string[]): Promise<number> {
     return 0;
   });
 }
+
+/** Exit code of a restore refused because another restore of the same target holds its lock. */
+const RESTORE_IN_PROGRESS_EXIT = 4;
 
 /** What one maintenance operation did: its exit code, its JSON form and its text lines. */
 interface MaintenanceResult {
@@ -751,6 +858,9 @@ const MAINTENANCE_OPS: Readonly<Record<string, OptionSpec>> = {
   purge: { "older-than-ms": { type: "string" } },
   pragmas: {},
 };
+
+/** Maintenance operations that only read: they open the database read-only. */
+const READ_ONLY_MAINTENANCE: ReadonlySet<string> = new Set(["integrity", "stats", "pragmas"]);
 
 /** Reads an option every run of an operation needs, as a non-negative integer. */
 function requiredMs(values: ParsedValues, name: string, op: string): number {
@@ -804,8 +914,9 @@ async function cmdMaintenance(args: readonly string[]): Promise<number> {
   const timeoutMs = op === "cleanup-leases" ? requiredMs(values, "timeout-ms", op) : 0;
   const olderThanMs = op === "purge" ? requiredMs(values, "older-than-ms", op) : 0;
 
-  return withDb(values, async (db, path) => {
-    const maint = createQueueMaintenance(db, path === ":memory:" ? {} : { path });
+  const openMode: OpenMode = READ_ONLY_MAINTENANCE.has(op) ? "read-any-version" : "existing";
+  return withDb(values, openMode, async (db, path) => {
+    const maint = createQueueMaintenance(db, { path });
     const timed = async (fn: () => Promise<void>): Promise<number> => {
       const t0 = performance.now();
       await fn();
@@ -1090,7 +1201,7 @@ async function cmdDemo(args: readonly string[]): Promise<number> {
   const workerCount = intOption(values, "workers", 4, 1, 256)!;
   const concurrency = intOption(values, "concurrency", 4, 1, 10_000)!;
 
-  return withDb(values, async (db, path) => {
+  return withDb(values, "create", async (db, path) => {
     const run = globalThis.crypto.randomUUID().slice(0, 8);
     const client = new QueueClient(db);
     out(`prismq demo: run ${run}, ${taskCount} tasks, ${workerCount} workers x ${concurrency} concurrency`);
@@ -1219,9 +1330,47 @@ async function cmdDemo(args: readonly string[]): Promise<number> {
  */
 let exitImmediately = false;
 
+/**
+ * A thrown value as text, whatever it is: an Error whose `message` getter throws, an object
+ * with no prototype (no `toString`), one whose `toString` throws, a Proxy whose traps throw.
+ * Printing an error must never itself throw.
+ */
+function describeThrown(e: unknown): string {
+  try {
+    if (e instanceof Error) {
+      let message: unknown;
+      try {
+        message = e.message;
+      } catch {
+        message = undefined;
+      }
+      if (typeof message === "string" && message !== "") return message;
+      let name: unknown;
+      try {
+        name = e.name;
+      } catch {
+        name = undefined;
+      }
+      return typeof name === "string" && name !== "" ? `${name} (no readable message)` : "Error (no readable message)";
+    }
+    if (typeof e === "string") return e;
+    if (typeof e === "object" && e !== null) {
+      try {
+        const json = JSON.stringify(e);
+        if (json !== undefined && json !== "{}") return `non-Error value ${json}`;
+      } catch {
+        // fall through to String()
+      }
+    }
+    return `non-Error value ${String(e)}`;
+  } catch {
+    return `an unprintable ${e === null ? "null" : typeof e} value`;
+  }
+}
+
 /** The first line of an error's message, for one-line diagnostics. */
 function firstLine(e: unknown): string {
-  const text = e instanceof Error ? e.message : String(e);
+  const text = describeThrown(e);
   return text.split("\n").map((l) => l.trim()).find((l) => l !== "") ?? text;
 }
 
@@ -1375,6 +1524,7 @@ async function cmdWorker(args: readonly string[]): Promise<number> {
     config: { type: "string" },
     handlers: { type: "string" },
     quiet: { type: "boolean" },
+    "load-timeout-ms": { type: "string" },
   });
   noExtraPositionals("worker", positionals, 0);
   const configFile = strOption(values, "config");
@@ -1382,6 +1532,7 @@ async function cmdWorker(args: readonly string[]): Promise<number> {
   if (configFile === undefined || configFile === "") throw new UsageError("missing --config FILE (see 'prismq worker --help')");
   if (handlersSpec === undefined || handlersSpec === "") throw new UsageError("missing --handlers MODULE (see 'prismq worker --help')");
   const quiet = values["quiet"] === true;
+  const loadTimeoutMs = loadTimeoutOption(values);
 
   // Listen from the start, so a signal during start-up ends the process cleanly too.
   const signals = listenForShutdown();
@@ -1390,10 +1541,17 @@ async function cmdWorker(args: readonly string[]): Promise<number> {
     const driver = driverOption(values, config.database.driver);
     // --db, then PRISMQ_QUEUE_DB_PATH (already applied over the file by the config module), then
     // the file's database.path, then the platform default.
-    const dbPath = strOption(values, "db") ?? config.database.path ?? resolveDbPath();
+    const dbPath = dbPathOf(values, config.database.path);
     // Handlers (and anything they start) find the database this worker uses under this name.
-    process.env["PRISMQ_QUEUE_DB_PATH"] = displayPath(dbPath);
-    const handlers = await loadHandlers(handlersSpec, config.taskTypes);
+    process.env["PRISMQ_QUEUE_DB_PATH"] = dbPath;
+    const loaded = await loadHandlersInTime(handlersSpec, config.taskTypes, loadTimeoutMs, signals);
+    if (typeof loaded === "string") {
+      err(`prismq worker: ${loaded} while loading the handlers module, not started (no task was claimed)`);
+      // The import is still pending and may hold the event loop: end the process explicitly.
+      exitImmediately = true;
+      return 0;
+    }
+    const handlers = loaded;
     const log = workerLogger(quiet);
     const db = await openQueueDatabase({
       path: dbPath,
@@ -1402,12 +1560,53 @@ async function cmdWorker(args: readonly string[]): Promise<number> {
       busyRetries: config.database.busyRetries,
     });
     try {
-      return await runWorker({ db, path: displayPath(dbPath), config, handlers, log, signals, quiet });
+      return await runWorker({ db, path: dbPath, config, handlers, log, signals, quiet });
     } finally {
       if (!exitImmediately) await db.close();
     }
   } finally {
     signals.dispose();
+  }
+}
+
+/** The handlers-module load timeout: `--load-timeout-ms`, else the env variable, else 30 s. */
+function loadTimeoutOption(values: ParsedValues): number {
+  const env = process.env["PRISMQ_HANDLERS_LOAD_TIMEOUT_MS"];
+  if (values["load-timeout-ms"] === undefined && env !== undefined) {
+    if (!/^\d+$/.test(env) || Number(env) < 1 || Number(env) > 2_147_483_647) {
+      throw new UsageError(`$PRISMQ_HANDLERS_LOAD_TIMEOUT_MS must be an integer between 1 and 2147483647 (ms)`);
+    }
+    return Number(env);
+  }
+  return intOption(values, "load-timeout-ms", DEFAULT_LOAD_TIMEOUT_MS, 1, 2_147_483_647)!;
+}
+
+/**
+ * {@link loadHandlers}, bounded: a module whose import never settles (top-level await on
+ * something that never comes) is refused after `timeoutMs` (exit 2), and SIGINT/SIGTERM while it
+ * loads end the start-up (the signal's name is returned). The referenced timer also keeps the
+ * process alive meanwhile, where Node would otherwise exit 13 on an unsettled top-level await.
+ */
+async function loadHandlersInTime(
+  spec: string,
+  taskTypes: readonly string[] | undefined,
+  timeoutMs: number,
+  signals: ShutdownSignals,
+): Promise<Record<string, TaskHandler> | NodeJS.Signals> {
+  const timers = new AbortController();
+  const timedOut = sleep(timeoutMs, "timeout" as const, { signal: timers.signal }).catch(() => "cancelled" as const);
+  try {
+    const first = await Promise.race([loadHandlers(spec, taskTypes), signals.first, timedOut]);
+    if (first === "timeout") {
+      exitImmediately = true;
+      throw new UsageError(
+        `handlers module ${resolve(spec)} did not finish loading within ${timeoutMs} ms (its top-level code waits on ` +
+          `something that never settles?); if it is only slow, raise --load-timeout-ms or $PRISMQ_HANDLERS_LOAD_TIMEOUT_MS`,
+      );
+    }
+    return first as Record<string, TaskHandler> | NodeJS.Signals;
+  } finally {
+    timers.abort();
   }
 }
 
@@ -1558,6 +1757,33 @@ const COMMANDS: Readonly<Record<string, (args: readonly string[]) => Promise<num
   demo: cmdDemo,
 };
 
+/**
+ * Prints a failure and returns its exit code: 2 for bad usage or input, 1 for a runtime or
+ * database failure. Never throws, whatever was thrown (see {@link describeThrown}).
+ */
+function reportFailure(command: string, e: unknown): number {
+  try {
+    if (e instanceof UsageError || isQueueError(e, "VALIDATION")) {
+      err(`prismq ${command}: ${e.message}`);
+      return 2;
+    }
+    if (isQueueError(e)) {
+      err(`prismq ${command}: ${e.message}`);
+      return 1;
+    }
+  } catch {
+    // A value whose prototype or properties cannot be read: described below.
+  }
+  let text: string;
+  try {
+    text = e instanceof Error && typeof e.stack === "string" ? e.stack : describeThrown(e);
+  } catch {
+    text = describeThrown(e);
+  }
+  err(`prismq ${command}: unexpected error: ${text}`);
+  return 1;
+}
+
 /** Dispatches a command line and maps every failure to a one-line message and an exit code. */
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -1592,20 +1818,7 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     return await run(rest);
   } catch (e) {
-    if (e instanceof UsageError) {
-      err(`prismq ${command}: ${e.message}`);
-      return 2;
-    }
-    if (isQueueError(e, "VALIDATION")) {
-      err(`prismq ${command ?? ""}: ${e.message}`);
-      return 2;
-    }
-    if (isQueueError(e)) {
-      err(`prismq ${command ?? ""}: ${e.message}`);
-      return 1;
-    }
-    err(`prismq ${command ?? ""}: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-    return 1;
+    return reportFailure(command ?? "", e);
   }
 }
 

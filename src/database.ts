@@ -34,6 +34,13 @@ export interface QueueDatabaseOptions {
   readonly busyRetryBaseMs?: number | undefined;
   /** PRAGMAs to apply over the seed 002 defaults; `false` applies none. */
   readonly pragmas?: Readonly<Record<string, string | number>> | false | undefined;
+  /**
+   * Read an existing queue database without changing it: {@link QueueDatabase.open} migrates
+   * nothing, skips the PRAGMAs stored in the file (`journal_mode`, `page_size`, …), and refuses a file with no queue schema or a newer one ({@link QueueSchemaError}).
+   * An older schema is accepted as it is (a backup before an upgrade must be possible). Open the
+   * driver read-only too (`openDriver({ readOnly: true })`). @default false
+   */
+  readonly readOnly?: boolean | undefined;
 }
 
 /** The handle a {@link QueueDatabase.transaction} callback runs its SQL on. */
@@ -60,6 +67,9 @@ function compareVersions(a: string, b: string): number {
   }
   return 0;
 }
+
+/** PRAGMAs whose setting is stored in the file (or needs a write): never applied read-only. */
+const FILE_PRAGMAS: ReadonlySet<string> = new Set(["journal_mode", "page_size", "auto_vacuum", "user_version", "application_id"]);
 
 const BEGIN: Statement = { sql: "BEGIN IMMEDIATE", params: [] };
 const COMMIT: Statement = { sql: "COMMIT", params: [] };
@@ -96,6 +106,7 @@ export class QueueDatabase {
   readonly #busyRetries: number;
   readonly #busyRetryBaseMs: number;
   readonly #pragmas: Readonly<Record<string, string | number>> | false;
+  readonly #readOnly: boolean;
   readonly #gate = new Mutex();
   #closed = false;
   #busyRetryCount = 0;
@@ -108,16 +119,21 @@ export class QueueDatabase {
     this.#busyRetries = options.busyRetries ?? 5;
     this.#busyRetryBaseMs = options.busyRetryBaseMs ?? 20;
     this.#pragmas = options.pragmas === false ? false : { ...DEFAULT_PRAGMAS, ...options.pragmas };
+    this.#readOnly = options.readOnly === true;
     if (!Number.isInteger(this.#busyRetries) || this.#busyRetries < 0) {
       throw new QueueValidationError("invalid QueueDatabase options", ["busyRetries: expected an integer >= 0"]);
     }
   }
 
-  /** Wraps `driver` and brings its schema up to date: the usual way to get a database. */
+  /**
+   * Wraps `driver` and brings its schema up to date: the usual way to get a database. With
+   * `readOnly` it only checks the schema ({@link QueueDatabase.checkSchema}).
+   */
   static async open(driver: Driver, options: QueueDatabaseOptions = {}): Promise<QueueDatabase> {
     const db = new QueueDatabase(driver, options);
     try {
-      await db.initializeSchema();
+      if (db.readOnly) await db.checkSchema();
+      else await db.initializeSchema();
     } catch (err) {
       await db.close().catch(() => {});
       throw err;
@@ -148,6 +164,11 @@ export class QueueDatabase {
     return this.#callCount;
   }
 
+  /** True when opened with `readOnly`: nothing is migrated and the connection refuses writes. */
+  get readOnly(): boolean {
+    return this.#readOnly;
+  }
+
   /** True once {@link close} has been called. */
   get closed(): boolean {
     return this.#closed;
@@ -159,18 +180,8 @@ export class QueueDatabase {
    * A database written by a newer version is refused with {@link QueueSchemaError}.
    */
   async initializeSchema(): Promise<void> {
-    const v = await this.run({ sql: "SELECT sqlite_version() AS v", params: [] });
-    const version = String(v.rows[0]?.["v"] ?? "0");
-    if (compareVersions(version, MIN_SQLITE_VERSION) < 0) {
-      throw new QueueSchemaError(`SQLite ${version} is too old: the queue needs ${MIN_SQLITE_VERSION} or later`);
-    }
-    if (this.#pragmas !== false) {
-      for (const [key, value] of Object.entries(this.#pragmas)) {
-        const problem = pragmaProblem(key, value);
-        if (problem !== null) throw new QueueValidationError("invalid PRAGMA", [problem]);
-        await this.run({ sql: `PRAGMA ${key} = ${value}`, params: [] });
-      }
-    }
+    if (this.#readOnly) throw new QueueValidationError("this database was opened read-only: its schema cannot be migrated");
+    await this.#prepareConnection();
     await this.transaction(async (tx) => {
       const row = (await tx.execute("PRAGMA user_version")).rows[0];
       const current = Number(row?.["user_version"] ?? 0);
@@ -192,6 +203,54 @@ export class QueueDatabase {
         }
       }
     });
+  }
+
+  /**
+   * Checks, without writing anything, that the file holds a queue schema this library can read:
+   * version 1 up to this library's, with its `task_queue` table. Another application's SQLite
+   * file (no queue schema) or a newer schema is refused with {@link QueueSchemaError}. Used by
+   * read-only opens, which get only the per-connection PRAGMAs.
+   */
+  async checkSchema(): Promise<void> {
+    await this.#prepareConnection();
+    const current = await this.schemaVersion();
+    if (current > SQLITE_SCHEMA_VERSION) {
+      throw new QueueSchemaError(
+        `database schema version ${current} is newer than this library supports (${SQLITE_SCHEMA_VERSION}); upgrade @prismq/queue`,
+      );
+    }
+    const table = await this.run({
+      sql: "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'task_queue'",
+      params: [],
+    });
+    if (current < 1 || Number(table.rows[0]?.["n"] ?? 0) !== 1) {
+      throw new QueueSchemaError(
+        current < 1
+          ? "not a queue database: it has no queue schema (schema version 0)"
+          : `not a queue database: schema version ${current} but no task_queue table`,
+      );
+    }
+  }
+
+  /**
+   * Engine check and PRAGMAs; read-only: the per-connection ones only. (Not `query_only`: it
+   * would also refuse `VACUUM INTO`, which writes only the backup file; the driver's read-only
+   * open is what keeps the database unchanged.)
+   */
+  async #prepareConnection(): Promise<void> {
+    const v = await this.run({ sql: "SELECT sqlite_version() AS v", params: [] });
+    const version = String(v.rows[0]?.["v"] ?? "0");
+    if (compareVersions(version, MIN_SQLITE_VERSION) < 0) {
+      throw new QueueSchemaError(`SQLite ${version} is too old: the queue needs ${MIN_SQLITE_VERSION} or later`);
+    }
+    if (this.#pragmas !== false) {
+      for (const [key, value] of Object.entries(this.#pragmas)) {
+        const problem = pragmaProblem(key, value);
+        if (problem !== null) throw new QueueValidationError("invalid PRAGMA", [problem]);
+        if (this.#readOnly && FILE_PRAGMAS.has(key)) continue;
+        await this.run({ sql: `PRAGMA ${key} = ${value}`, params: [] });
+      }
+    }
   }
 
   /** The schema version recorded in the file (`PRAGMA user_version`). */

@@ -116,6 +116,7 @@ export {
   QueueBackup,
   type QueueBackupOptions,
   type RestoreBackupOptions,
+  RestoreInProgressError,
   type RestoreResult,
 } from "./maintenance/backup.ts";
 export {

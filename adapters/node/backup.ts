@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import type { QueueDatabase } from "../../src/database.ts";
 import {
@@ -77,14 +77,26 @@ export const nodeBackupFileSystem: BackupFileSystem = Object.freeze({
       throw err;
     }
   },
+  async createExclusive(path: string, text: string): Promise<boolean> {
+    try {
+      await writeFile(path, text, { flag: "wx" });
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException | null)?.code === "EEXIST") return false;
+      throw err;
+    }
+  },
   join: (dir: string, name: string): string => join(dir, name),
   dirname: (path: string): string => dirname(path),
   resolve: (path: string): string => resolve(path),
 });
 
-/** A {@link DriverOpener} that opens backup files with {@link openDriver} (no PRAGMAs, no migrations). */
+/**
+ * A {@link DriverOpener} that opens backup files read-only with {@link openDriver} (no PRAGMAs,
+ * no migrations, nothing created): verifying a backup never changes it.
+ */
 export function nodeDriverOpener(driver: NodeDriverName = "auto"): DriverOpener {
-  return (path: string) => openDriver({ path, driver });
+  return (path: string) => openDriver({ path, driver, readOnly: true });
 }
 
 /** Options of {@link createQueueBackup}. */

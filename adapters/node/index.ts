@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fromBetterSqlite3, type BetterSqlite3Like } from "../better-sqlite3/index.ts";
 import { fromBunSqlite, type BunSqliteLike } from "../bun-sqlite/index.ts";
@@ -32,6 +32,13 @@ export interface OpenDriverOptions {
   readonly path?: string | undefined;
   /** @default "auto" */
   readonly driver?: NodeDriverName | undefined;
+  /**
+   * Open an existing file for reading only: nothing is created (no folder, no file), and the
+   * connection cannot write. A missing file is refused ({@link QueueDatabaseError}, kind
+   * `cantopen`). Reading a WAL-mode file may still leave SQLite's own `-wal`/`-shm` side files
+   * beside it, as any reader does. Not with `":memory:"`. @default false
+   */
+  readonly readOnly?: boolean | undefined;
 }
 
 /** The path {@link openDriver} uses when none is given. */
@@ -39,9 +46,12 @@ export function resolveDbPath(path?: string): string {
   return path ?? defaultDbPath(process.env, process.platform);
 }
 
-type BetterSqlite3Ctor = new (path: string, opts?: { timeout?: number }) => BetterSqlite3Like;
-type NodeSqliteCtor = new (path: string) => NodeSqliteLike;
-type BunSqliteCtor = new (path: string, opts?: { create?: boolean }) => BunSqliteLike;
+type BetterSqlite3Ctor = new (
+  path: string,
+  opts?: { timeout?: number; readonly?: boolean; fileMustExist?: boolean },
+) => BetterSqlite3Like;
+type NodeSqliteCtor = new (path: string, opts?: { readOnly?: boolean }) => NodeSqliteLike;
+type BunSqliteCtor = new (path: string, opts?: { create?: boolean; readonly?: boolean }) => BunSqliteLike;
 
 /** The JavaScript runtime this module runs in. */
 type Runtime = "node" | "bun" | "deno";
@@ -95,13 +105,21 @@ async function loadNodeSqlite(): Promise<NodeSqliteCtor | undefined> {
 /**
  * Opens (creating if needed) the database file, and its folder, with the best driver for the
  * runtime (see {@link NodeDriverName}); rejects naming what to install when none is available.
+ * With `readOnly` it creates nothing and opens an existing file read-only.
  */
 export async function openDriver(options: OpenDriverOptions = {}): Promise<Driver> {
   const path = resolveDbPath(options.path);
   const memory = path === ":memory:" || path === "";
   const runtime = currentRuntime();
   const want = options.driver ?? "auto";
-  if (!memory) {
+  const readOnly = options.readOnly === true;
+  if (readOnly) {
+    if (memory) {
+      throw new QueueDatabaseError("a read-only open needs a database file, not an in-memory database", { kind: "cantopen" });
+    }
+    // Every driver would create the file (and the engine then a schema-less database) otherwise.
+    if (!existsSync(path)) throw new QueueDatabaseError(`no database at ${resolve(path)}`, { kind: "cantopen" });
+  } else if (!memory) {
     try {
       mkdirSync(dirname(resolve(path)), { recursive: true });
     } catch (err) {
@@ -132,7 +150,9 @@ export async function openDriver(options: OpenDriverOptions = {}): Promise<Drive
         { kind: "cantopen" },
       );
     }
-    const driver = fromBunSqlite(open("bun:sqlite", () => new Database(path, { create: true })));
+    const driver = fromBunSqlite(
+      open("bun:sqlite", () => new Database(path, readOnly ? { readonly: true } : { create: true })),
+    );
     // bun:sqlite has no timeout option; match better-sqlite3's 5 s wait on a locked file.
     try {
       await driver.execute({ sql: "PRAGMA busy_timeout = 5000", params: [] });
@@ -145,14 +165,16 @@ export async function openDriver(options: OpenDriverOptions = {}): Promise<Drive
   // On Deno node:sqlite is built in and better-sqlite3 is the fallback; on Node the reverse.
   if (want === "auto" && runtime === "deno") {
     const DatabaseSync = await loadNodeSqlite();
-    if (DatabaseSync !== undefined) return fromNodeSqlite(open("node:sqlite", () => new DatabaseSync(path)));
+    if (DatabaseSync !== undefined) {
+      return fromNodeSqlite(open("node:sqlite", () => new DatabaseSync(path, readOnly ? { readOnly: true } : {})));
+    }
   }
   if (want === "auto" || want === "better-sqlite3") {
     const BetterSqlite3 = await loadBetterSqlite3();
     if (BetterSqlite3 !== undefined) {
       let handle: BetterSqlite3Like | undefined;
       try {
-        handle = new BetterSqlite3(path, { timeout: 5000 });
+        handle = new BetterSqlite3(path, readOnly ? { timeout: 5000, readonly: true, fileMustExist: true } : { timeout: 5000 });
       } catch (err) {
         // The package loads but its native binding may not (no prebuilt binary for this
         // platform or Node ABI): in auto mode that is a reason to fall back, a SQLite error is not.
@@ -183,10 +205,14 @@ export async function openDriver(options: OpenDriverOptions = {}): Promise<Drive
       { kind: "cantopen" },
     );
   }
-  return fromNodeSqlite(open("node:sqlite", () => new DatabaseSync(path)));
+  return fromNodeSqlite(open("node:sqlite", () => new DatabaseSync(path, readOnly ? { readOnly: true } : {})));
 }
 
-/** Opens the database at `path` (default path if omitted) and brings its schema up to date. */
+/**
+ * Opens the database at `path` (default path if omitted) and brings its schema up to date; with
+ * `readOnly`, opens an existing queue database for reading only and migrates nothing (see
+ * {@link QueueDatabaseOptions.readOnly}).
+ */
 export async function openQueueDatabase(
   options: OpenDriverOptions & QueueDatabaseOptions = {},
 ): Promise<QueueDatabase> {

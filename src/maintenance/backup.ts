@@ -50,6 +50,12 @@ export interface BackupFileSystem {
   mkdir(dir: string): Promise<void>;
   /** True when something exists at `path`. */
   exists(path: string): Promise<boolean>;
+  /**
+   * Creates a new file holding `text` only if nothing exists at `path` (an atomic exclusive
+   * create, `open(path, "wx")`): true if it was created, false if something was already there.
+   * Restores lock their target with it.
+   */
+  createExclusive(path: string, text: string): Promise<boolean>;
   /** Joins a folder and a file name with the platform's separator. */
   join(dir: string, name: string): string;
   /** The folder part of `path`. */
@@ -178,6 +184,27 @@ export class BackupTargetExistsError extends QueueValidationError {
         : `name: ${path} exists; choose another name or wait for the clock to move on`,
     ]);
     this.path = path;
+  }
+}
+
+/**
+ * Another restore of the same target holds its lock file (`<targetPath>.restore-lock`): this one
+ * was refused and changed nothing. A lock left by a restore that crashed must be deleted by hand
+ * once no restore is running.
+ */
+export class RestoreInProgressError extends QueueDatabaseError {
+  /** The restore target. */
+  readonly path: string;
+  /** The lock file held by the other restore. */
+  readonly lockPath: string;
+  constructor(path: string, lockPath: string) {
+    super(
+      `another restore of ${path} is in progress (lock file ${lockPath}); nothing was changed. ` +
+        "If no restore is running (one crashed), delete the lock file and try again",
+      { kind: "busy" },
+    );
+    this.path = path;
+    this.lockPath = lockPath;
   }
 }
 
@@ -382,13 +409,19 @@ export class QueueBackup {
   /**
    * Restores a backup to `targetPath`, all or nothing. The backup is verified first
    * ({@link InvalidBackupError} if it fails); an existing database at the target is kept unless
-   * `force` ({@link BackupTargetExistsError}). The copy is written next to the target as
-   * `<targetPath>.restore-tmp` by `VACUUM INTO` from the backup, verified, and renamed over the
-   * target, so a crash leaves either the old database or the restored one, never a mix.
+   * `force` ({@link BackupTargetExistsError}).
+   *
+   * One restore at a time per target: the lock file `<targetPath>.restore-lock` is created
+   * exclusively, and a second restore meanwhile is refused ({@link RestoreInProgressError}).
+   * The backup is copied by `VACUUM INTO` to a temporary file of a unique name next to the
+   * target (`<targetPath>.restore-tmp-<id>`) and verified. Only then is the old database moved
+   * aside with its `-wal`, `-shm` and `-journal` files (renamed together, never deleted), the new
+   * file renamed into place, and the old set deleted. If any step fails, the old files are renamed
+   * back: the target is left exactly as it was.
    *
    * Every connection to the target, in this process and any other, must be closed first
    * (`await db.close()`, workers stopped): a connection still open would keep writing to the
-   * replaced file or its deleted WAL. This object's own database is checked and refused while open.
+   * replaced file. This object's own database is checked and refused while open.
    */
   async restoreBackup(backupPath: string, options: RestoreBackupOptions): Promise<RestoreResult> {
     const issues: string[] = [];
@@ -405,6 +438,9 @@ export class QueueBackup {
     if (fs.resolve(backupPath) === fs.resolve(target)) {
       throw new QueueValidationError("invalid restoreBackup arguments", ["targetPath: is the backup file itself"]);
     }
+    if (typeof fs.createExclusive !== "function") {
+      throw new QueueValidationError("invalid QueueBackup options", ["fs: createExclusive is needed to lock a restore"]);
+    }
 
     const check = await this.verifyBackup(backupPath);
     if (!check.ok) throw new InvalidBackupError(backupPath, check);
@@ -418,22 +454,34 @@ export class QueueBackup {
       }
     }
 
+    const id = globalThis.crypto.randomUUID().slice(0, 8);
+    const lock = `${target}.restore-lock`;
+    await this.#fsCall(`create the folder of ${target}`, () => fs.mkdir(fs.dirname(target)));
+    const lockText = JSON.stringify({ restore: id, backup: backupPath, startedAt: new Date(this.#clock.now()).toISOString() });
+    const locked = await this.#fsCall(`create ${lock}`, () => fs.createExclusive(lock, `${lockText}\n`));
+    if (!locked) throw new RestoreInProgressError(target, lock);
+    try {
+      return await this.#restoreLocked(backupPath, target, force, id);
+    } finally {
+      await fs.remove(lock).catch(() => {});
+    }
+  }
+
+  /** The body of {@link restoreBackup}, run while holding the target's lock file. */
+  async #restoreLocked(backupPath: string, target: string, force: boolean, id: string): Promise<RestoreResult> {
+    const fs = this.#fs;
     // A leftover -wal or -journal next to the new file would be replayed into it by the next
-    // opener and corrupt it, so those count as "a database is there" too.
-    const sideFiles = [target, `${target}-wal`, `${target}-shm`, `${target}-journal`];
-    const present = await this.#fsCall(`check ${target}`, () => Promise.all(sideFiles.map((p) => fs.exists(p))));
+    // opener and corrupt it, so those count as "a database is there" too. They move as a set.
+    const suffixes = ["", "-wal", "-shm", "-journal"] as const;
+    const present = await this.#fsCall(`check ${target}`, () => Promise.all(suffixes.map((x) => fs.exists(`${target}${x}`))));
     const replaced = present.some(Boolean);
     if (replaced && !force) {
       throw new BackupTargetExistsError(target, "force", "restore target already exists");
     }
 
-    const tmp = `${target}.restore-tmp`;
-    await this.#fsCall(`prepare ${tmp}`, async () => {
-      await fs.mkdir(fs.dirname(target));
-      // Left over from an interrupted restore: it is ours by name, and VACUUM INTO needs it gone.
-      await fs.remove(tmp);
-      await fs.remove(`${tmp}-journal`);
-    });
+    const tmp = `${target}.restore-tmp-${id}`;
+    const aside = `${target}.restore-old-${id}`;
+    const moved: (typeof suffixes)[number][] = [];
     try {
       const source = await this.#open(backupPath);
       try {
@@ -443,14 +491,36 @@ export class QueueBackup {
       }
       const copied = await this.verifyBackup(tmp);
       if (!copied.ok) throw new InvalidBackupError(tmp, copied);
-      if (force) {
-        // WAL first, then rename: once the new file is in place no stale WAL may sit beside it.
-        for (const p of sideFiles.slice(1)) await fs.remove(p);
+      // Side files first, the main file last: until the main file moves, an opener of the target
+      // finds it with its WAL still beside it (a renamed-away -wal is put back on any failure).
+      for (const [i, x] of suffixes.entries()) {
+        if (i === 0 || !present[i]) continue;
+        await fs.rename(`${target}${x}`, `${aside}${x}`);
+        moved.push(x);
+      }
+      if (present[0]) {
+        await fs.rename(target, aside);
+        moved.push("");
       }
       await fs.rename(tmp, target);
+      moved.length = 0; // committed: the old set is no longer needed
+      for (const x of suffixes) await fs.remove(`${aside}${x}`).catch(() => {});
       return Object.freeze({ path: target, replaced, verification: copied });
     } catch (err) {
+      // Put the old database back exactly as it was: main file first, then its side files.
+      const stuck: string[] = [];
+      for (const x of moved.reverse()) {
+        await fs.rename(`${aside}${x}`, `${target}${x}`).catch(() => stuck.push(`${aside}${x}`));
+      }
       await fs.remove(tmp).catch(() => {});
+      await fs.remove(`${tmp}-journal`).catch(() => {});
+      if (stuck.length > 0) {
+        throw new QueueDatabaseError(
+          `restore of ${backupPath} to ${target} failed (${messageOf(err)}) and the old database could not be put back: ` +
+            `rename ${stuck.join(", ")} back to ${target} (same suffix)`,
+          { kind: "cantopen", cause: err },
+        );
+      }
       throw isQueueError(err) ? err : toQueueError(err, `restore of ${backupPath} to ${target} failed`);
     }
   }

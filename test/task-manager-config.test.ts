@@ -105,6 +105,34 @@ describe("createTaskManager", () => {
     });
   }
 
+  for (const driver of FILE_DRIVERS) {
+    it(`queue manager (${driver.name}): an empty registry at start-up, and a run row deleted behind its back`, async () => {
+      const tmp = tempDir("prismq-tm-cfg-");
+      const db = await driver.open(join(tmp.dir, "q.db"));
+      const reg = new core.WorkRegistry();
+      const manager = new core.QueuedTaskManager({ db, registry: reg, pollIntervalMs: 10, worker: { pollIntervalMs: 10 } });
+      try {
+        assert.equal(manager.worker?.running, false);
+        reg.register("late", async () => {});
+        assert.equal(manager.worker?.running, true);
+        await runReaches(manager, await manager.startTask({}, { handler: "late" }), ["COMPLETED"]);
+        await manager.worker!.stop();
+        const gone = await manager.startTask({}, { handler: "late" });
+        await db.execute("DELETE FROM task_queue WHERE id = ?", [Number(gone)]);
+        await new Promise((r) => setTimeout(r, 60));
+        const calls = db.callCount;
+        await new Promise((r) => setTimeout(r, 100));
+        assert.equal(db.callCount, calls, "the poller stopped watching the deleted run");
+        assert.equal(await manager.getRun(gone), null);
+        await manager.waitAll();
+      } finally {
+        await manager.close();
+        await db.close();
+        tmp.cleanup();
+      }
+    });
+  }
+
   it("the percentage router sends about that share to the queue", () => {
     const r = new core.CanaryTaskManager({ memory: {} as never, queue: {} as never, queuePercentage: 25 });
     let queue = 0;

@@ -92,7 +92,16 @@ export class QueuedTaskManager implements TaskManager {
     this.#maxAttempts = checkMaxAttempts(options.defaultMaxAttempts, DEFAULT_RUN_MAX_ATTEMPTS);
     this.#closeDb = options.closeDatabase ?? false;
     this.#worker = options.worker === false ? null : createTaskWorker(this.#db, this.#registry, { logger: this.#log, ...options.worker });
-    this.#worker?.start();
+    if (this.#worker !== null) {
+      // A worker cannot start with no handler: with an empty registry it starts at the first registration.
+      if (this.#registry.names().length > 0) this.#worker.start();
+      else {
+        const off = this.#registry.onAdd(() => {
+          off();
+          if (!this.#closed) this.#worker?.start();
+        });
+      }
+    }
   }
 
   /** The in-process worker, or null when separate processes run the work. */
@@ -257,6 +266,9 @@ export class QueuedTaskManager implements TaskManager {
     const ids = this.#tracked();
     if (ids.length === 0) return;
     const r = await this.#db.execute("SELECT * FROM task_queue WHERE id IN (SELECT value FROM json_each(?))", [JSON.stringify(ids.map(Number))]);
-    for (const row of r.rows) this.#runs.update(taskToRun(rowToTask(row)));
+    const seen = new Set<string>();
+    for (const row of r.rows) seen.add(this.#runs.update(taskToRun(rowToTask(row))).runId);
+    // A row deleted behind our back (a manual DELETE, a restore) is no longer watched.
+    for (const id of ids) if (!seen.has(id)) this.#runs.forget(id);
   }
 }

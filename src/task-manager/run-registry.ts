@@ -56,6 +56,12 @@ export class RunRegistry {
     return frozen;
   }
 
+  /** Drops a run without telling listeners (its source of truth is gone). */
+  forget(runId: string): void {
+    this.#runs.delete(runId);
+    this.#finished.delete(runId);
+  }
+
   /** Adds a listener; returns the unsubscribe. */
   subscribe(listener: RunStatusListener): () => void {
     this.#listeners.add(listener);

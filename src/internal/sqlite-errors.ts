@@ -6,6 +6,7 @@
  */
 import {
   type DatabaseErrorKind,
+  describeThrown,
   QueueBusyError,
   QueueConstraintError,
   QueueDatabaseError,
@@ -40,7 +41,7 @@ const BY_NAME: [string, DatabaseErrorKind][] = [
  * `SQLITE_*` name; either may be missing.
  */
 export function sqliteError(err: unknown, code: number | string | undefined): QueueDatabaseError {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = describeThrown(err).message;
   let kind: DatabaseErrorKind = "unknown";
   let engineCode: string | undefined;
   if (typeof code === "number") {

@@ -18,7 +18,7 @@
 import type { Clock } from "../clock.ts";
 import type { QueueDatabase } from "../database.ts";
 import type { Driver } from "../driver.ts";
-import { type DatabaseErrorKind, QueueDatabaseError, QueueValidationError, isQueueError, toQueueError } from "../errors.ts";
+import { type DatabaseErrorKind, describeThrown, QueueDatabaseError, QueueValidationError, isQueueError, toQueueError } from "../errors.ts";
 import { SQLITE_SCHEMA_VERSION } from "../sql/migrations-sqlite.ts";
 
 /** One file in a folder, as {@link BackupFileSystem.list} reports it. */
@@ -239,7 +239,7 @@ export function parseBackupFileName(fileName: string): { readonly label: string;
   return { label: m[1]!, createdAt };
 }
 
-const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+const messageOf = (err: unknown): string => describeThrown(err).message;
 
 /**
  * Backups of one queue database. A backup is a single, self-contained SQLite file written by

@@ -1,3 +1,6 @@
+// SUPERSEDED by tsdown.config.ts (`npm run build` runs tsdown since issue 13). Kept, with the
+// tsup devDependency, only while scratch builds (`npx tsup --out-dir …`) are still in use during
+// this working session: delete this file and tsup from package.json afterwards.
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { defineConfig, type Options } from "tsup";

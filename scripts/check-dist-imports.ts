@@ -1,6 +1,6 @@
 /**
  * `npm run check:dist-imports [dir]`: checks the built package's imports (see
- * scripts/lib/dist-imports.ts). The build runs the same check (tsup.config.ts `onSuccess`);
+ * scripts/lib/dist-imports.ts). The build runs the same check (tsdown.config.ts `build:done` hook);
  * this entry point checks another folder, e.g. an older build or `PRISMQ_DIST_DIR`.
  */
 import { join, resolve } from "node:path";

@@ -25,7 +25,7 @@ fi
 
 DIST="${PRISMQ_DIST_DIR:-$ROOT/dist}"
 for f in index.cjs index.js better-sqlite3.cjs better-sqlite3.js; do
-  [[ -f "$DIST/$f" ]] || die "$DIST/$f is missing: build first (npm run build, or npx tsup from the repo root)."
+  [[ -f "$DIST/$f" ]] || die "$DIST/$f is missing: build first (npm run build, or npx tsdown from the repo root)."
 done
 
 loads() {

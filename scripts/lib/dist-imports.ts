@@ -11,7 +11,7 @@
  * - a class defined in more than one file of one module system (ESM `.js`, CommonJS `.cjs`):
  *   each entry point would then carry its own copy and `instanceof` would fail across them.
  *
- * Used by the build (tsup.config.ts `onSuccess`), by `npm run check:dist-imports`, and by the
+ * Used by the build (tsdown.config.ts `build:done` hook), by `npm run check:dist-imports`, and by the
  * tarball test on the installed package.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";

@@ -1,7 +1,7 @@
 /**
  * The npm package (package.json) and the JSR package (deno.json) describe one library: same
  * name and version, the same export paths, JSR's exports pointing at `.ts` sources that exist,
- * npm's at the dist files the build makes from those same sources (tsup.config.ts reads
+ * npm's at the dist files the build makes from those same sources (tsdown.config.ts reads
  * deno.json), and the same dependency ranges on both sides.
  */
 import { test } from "node:test";

@@ -25,7 +25,7 @@ import {
   type QueueBackupOptions,
 } from "../../src/maintenance/backup.ts";
 import { QueueMaintenance, type QueueMaintenanceOptions } from "../../src/maintenance/maintenance.ts";
-import { type NodeDriverName, openDriver } from "./index.ts";
+import { type NodeDriverName, openDriver } from "./open.ts";
 
 const isMissing = (err: unknown): boolean => (err as NodeJS.ErrnoException | null)?.code === "ENOENT";
 

@@ -1,7 +1,7 @@
 /**
- * Opening a queue by path on Node, Bun or Deno: the default path of seed 002, the folder
- * created, and the best driver for the runtime: on Node better-sqlite3 if installed, else
- * `node:sqlite`; on Bun `bun:sqlite`; on Deno `node:sqlite`.
+ * `@prismq/queue/node`: opening a queue by path on Node, Bun or Deno (the default path of seed
+ * 002, the folder created, the best driver for the runtime), backups and maintenance with
+ * Node's file system, and the worker-process runtime behind `prismq worker`.
  *
  * @example
  * ```ts
@@ -11,214 +11,13 @@
  *
  * @module
  */
-import { existsSync, mkdirSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { fromBetterSqlite3, type BetterSqlite3Like } from "../better-sqlite3/index.ts";
-import { fromBunSqlite, type BunSqliteLike } from "../bun-sqlite/index.ts";
-import { fromNodeSqlite, type NodeSqliteLike } from "../node-sqlite/index.ts";
-import { QueueDatabase, type QueueDatabaseOptions, defaultDbPath } from "../../src/database.ts";
-import type { Driver } from "../../src/driver.ts";
-import { QueueDatabaseError, isQueueError } from "../../src/errors.ts";
-
-/**
- * Which driver to use. `auto` picks by runtime: on Node better-sqlite3, falling back to
- * `node:sqlite`; on Bun `bun:sqlite`; on Deno `node:sqlite`, falling back to better-sqlite3.
- */
-export type NodeDriverName = "auto" | "better-sqlite3" | "node-sqlite" | "bun-sqlite";
-
-/** Options of {@link openDriver}. */
-export interface OpenDriverOptions {
-  /** Database file, or `":memory:"`. @default defaultDbPath(process.env, process.platform) */
-  readonly path?: string | undefined;
-  /** @default "auto" */
-  readonly driver?: NodeDriverName | undefined;
-  /**
-   * Open an existing file for reading only: nothing is created (no folder, no file), and the
-   * connection cannot write. A missing file is refused ({@link QueueDatabaseError}, kind
-   * `cantopen`). Reading a WAL-mode file may still leave SQLite's own `-wal`/`-shm` side files
-   * beside it, as any reader does. Not with `":memory:"`. @default false
-   */
-  readonly readOnly?: boolean | undefined;
-}
-
-/** The path {@link openDriver} uses when none is given. */
-export function resolveDbPath(path?: string): string {
-  return path ?? defaultDbPath(process.env, process.platform);
-}
-
-type BetterSqlite3Ctor = new (
-  path: string,
-  opts?: { timeout?: number; readonly?: boolean; fileMustExist?: boolean },
-) => BetterSqlite3Like;
-type NodeSqliteCtor = new (path: string, opts?: { readOnly?: boolean }) => NodeSqliteLike;
-type BunSqliteCtor = new (path: string, opts?: { create?: boolean; readonly?: boolean }) => BunSqliteLike;
-
-/** The JavaScript runtime this module runs in. */
-type Runtime = "node" | "bun" | "deno";
-function currentRuntime(): Runtime {
-  const g = globalThis as { Bun?: unknown; Deno?: unknown };
-  if (g.Bun !== undefined) return "bun";
-  if (g.Deno !== undefined) return "deno";
-  return "node";
-}
-
-function runtimeLabel(runtime: Runtime): string {
-  const g = globalThis as { Bun?: { version?: string }; Deno?: { version?: { deno?: string } } };
-  if (runtime === "bun") return `Bun ${g.Bun?.version ?? "?"}`;
-  if (runtime === "deno") return `Deno ${g.Deno?.version?.deno ?? "?"}`;
-  return `Node ${process.versions.node}`;
-}
-
-// A specifier held in a variable: tsc, bundlers (tsup/esbuild) and Deno's module graph leave a
-// non-literal import alone, so this module still type-checks, builds and loads on Node and Deno,
-// where `bun:sqlite` does not exist. It is only imported when running on Bun.
-const BUN_SQLITE: string = "bun:sqlite";
-
-async function loadBunSqlite(): Promise<BunSqliteCtor | undefined> {
-  if (currentRuntime() !== "bun") return undefined;
-  try {
-    const mod = (await import(BUN_SQLITE)) as { Database: BunSqliteCtor };
-    return mod.Database;
-  } catch {
-    return undefined;
-  }
-}
-
-async function loadBetterSqlite3(): Promise<BetterSqlite3Ctor | undefined> {
-  try {
-    const mod = (await import("better-sqlite3")) as { default?: BetterSqlite3Ctor };
-    return mod.default ?? (mod as unknown as BetterSqlite3Ctor);
-  } catch {
-    return undefined;
-  }
-}
-
-async function loadNodeSqlite(): Promise<NodeSqliteCtor | undefined> {
-  try {
-    const mod = (await import("node:sqlite")) as { DatabaseSync: NodeSqliteCtor };
-    return mod.DatabaseSync;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Opens (creating if needed) the database file, and its folder, with the best driver for the
- * runtime (see {@link NodeDriverName}); rejects naming what to install when none is available.
- * With `readOnly` it creates nothing and opens an existing file read-only.
- */
-export async function openDriver(options: OpenDriverOptions = {}): Promise<Driver> {
-  const path = resolveDbPath(options.path);
-  const memory = path === ":memory:" || path === "";
-  const runtime = currentRuntime();
-  const want = options.driver ?? "auto";
-  const readOnly = options.readOnly === true;
-  if (readOnly) {
-    if (memory) {
-      throw new QueueDatabaseError("a read-only open needs a database file, not an in-memory database", { kind: "cantopen" });
-    }
-    // Every driver would create the file (and the engine then a schema-less database) otherwise.
-    if (!existsSync(path)) throw new QueueDatabaseError(`no database at ${resolve(path)}`, { kind: "cantopen" });
-  } else if (!memory) {
-    try {
-      mkdirSync(dirname(resolve(path)), { recursive: true });
-    } catch (err) {
-      throw new QueueDatabaseError(`cannot create the folder of ${path}: ${(err as Error).message}`, {
-        kind: "cantopen",
-        cause: err,
-      });
-    }
-  }
-  const open = <T>(what: string, fn: () => T): T => {
-    try {
-      return fn();
-    } catch (err) {
-      if (isQueueError(err)) throw err;
-      throw new QueueDatabaseError(`cannot open ${path} with ${what}: ${(err as Error).message}`, {
-        kind: "cantopen",
-        cause: err,
-      });
-    }
-  };
-  if (want === "bun-sqlite" || (want === "auto" && runtime === "bun")) {
-    const Database = await loadBunSqlite();
-    if (Database === undefined) {
-      throw new QueueDatabaseError(
-        runtime === "bun"
-          ? `bun:sqlite could not be loaded on ${runtimeLabel(runtime)}`
-          : `bun:sqlite exists only in Bun (this is ${runtimeLabel(runtime)}): use driver "auto"`,
-        { kind: "cantopen" },
-      );
-    }
-    const driver = fromBunSqlite(
-      open("bun:sqlite", () => new Database(path, readOnly ? { readonly: true } : { create: true })),
-    );
-    // bun:sqlite has no timeout option; match better-sqlite3's 5 s wait on a locked file.
-    try {
-      await driver.execute({ sql: "PRAGMA busy_timeout = 5000", params: [] });
-    } catch (err) {
-      await driver.close().catch(() => {});
-      throw err;
-    }
-    return driver;
-  }
-  // On Deno node:sqlite is built in and better-sqlite3 is the fallback; on Node the reverse.
-  if (want === "auto" && runtime === "deno") {
-    const DatabaseSync = await loadNodeSqlite();
-    if (DatabaseSync !== undefined) {
-      return fromNodeSqlite(open("node:sqlite", () => new DatabaseSync(path, readOnly ? { readOnly: true } : {})));
-    }
-  }
-  if (want === "auto" || want === "better-sqlite3") {
-    const BetterSqlite3 = await loadBetterSqlite3();
-    if (BetterSqlite3 !== undefined) {
-      let handle: BetterSqlite3Like | undefined;
-      try {
-        handle = new BetterSqlite3(path, readOnly ? { timeout: 5000, readonly: true, fileMustExist: true } : { timeout: 5000 });
-      } catch (err) {
-        // The package loads but its native binding may not (no prebuilt binary for this
-        // platform or Node ABI): in auto mode that is a reason to fall back, a SQLite error is not.
-        const code = (err as { code?: unknown }).code;
-        const sqliteFailure = typeof code === "string" && code.startsWith("SQLITE_");
-        if (want === "better-sqlite3" || sqliteFailure) open("better-sqlite3", () => { throw err; });
-      }
-      if (handle !== undefined) return fromBetterSqlite3(handle);
-    }
-    if (want === "better-sqlite3") {
-      throw new QueueDatabaseError("better-sqlite3 is not installed: run `npm install better-sqlite3`", {
-        kind: "cantopen",
-      });
-    }
-  }
-  if (want === "auto" && runtime === "deno") {
-    throw new QueueDatabaseError(
-      `no SQLite driver available on ${runtimeLabel(runtime)}: use Deno 2.2+ for node:sqlite, or \`deno add npm:better-sqlite3\``,
-      { kind: "cantopen" },
-    );
-  }
-  const DatabaseSync = await loadNodeSqlite();
-  if (DatabaseSync === undefined) {
-    throw new QueueDatabaseError(
-      want === "node-sqlite"
-        ? `node:sqlite is not available on ${runtimeLabel(runtime)}: it needs Node 22.5+ or Deno 2.2+`
-        : `no SQLite driver available on ${runtimeLabel(runtime)}: run \`npm install better-sqlite3\`, or use Node 22.5+ for node:sqlite`,
-      { kind: "cantopen" },
-    );
-  }
-  return fromNodeSqlite(open("node:sqlite", () => new DatabaseSync(path, readOnly ? { readOnly: true } : {})));
-}
-
-/**
- * Opens the database at `path` (default path if omitted) and brings its schema up to date; with
- * `readOnly`, opens an existing queue database for reading only and migrates nothing (see
- * {@link QueueDatabaseOptions.readOnly}).
- */
-export async function openQueueDatabase(
-  options: OpenDriverOptions & QueueDatabaseOptions = {},
-): Promise<QueueDatabase> {
-  return QueueDatabase.open(await openDriver(options), options);
-}
-
+export {
+  type NodeDriverName,
+  openDriver,
+  type OpenDriverOptions,
+  openQueueDatabase,
+  resolveDbPath,
+} from "./open.ts";
 export {
   createQueueBackup,
   createQueueMaintenance,
@@ -226,3 +25,10 @@ export {
   nodeDriverOpener,
   type NodeQueueBackupOptions,
 } from "./backup.ts";
+export {
+  DEFAULT_HANDLERS_LOAD_TIMEOUT_MS,
+  loadHandlersModule,
+  runWorkerProcess,
+  type WorkerProcessOptions,
+  type WorkerProcessResult,
+} from "./worker-process.ts";

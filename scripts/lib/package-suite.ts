@@ -117,3 +117,36 @@ export async function bundleSuite(opts: SuiteBundle): Promise<string[]> {
   if (seen.size === 0) throw new Error(`${opts.entry} imports nothing from the package`);
   return [...seen].sort();
 }
+
+/**
+ * esbuild plugin for a browser bundle of the suite built from an installed package: every file
+ * of src/ or adapters/ resolves to the export path of `@prismq/queue` that publishes it, as
+ * installed in `project` (so the package's dist files are bundled, not the sources), and the
+ * suite's self-test module (which needs the library's internals, not the package) becomes a
+ * stub. `seen` collects the package files the bundle took.
+ */
+export function browserPackagePlugin(project: string, seen: Set<string>): Plugin {
+  const bySource = exportsBySource();
+  const libraryDirs = [join(REPO_ROOT, "src") + sep, join(REPO_ROOT, "adapters") + sep];
+  const selfTest = join(REPO_ROOT, "conformance", "self-test.ts");
+  return {
+    name: "prismq-browser-package",
+    setup(b) {
+      b.onResolve({ filter: /^\.\.?\// }, async (args) => {
+        const file = resolve(args.resolveDir, args.path);
+        if (file === selfTest) return { path: "self-test-stub", namespace: "prismq-stub" };
+        if (!libraryDirs.some((d) => file.startsWith(d))) return undefined;
+        const path = exportPathFor(file, bySource);
+        const specifier = `@prismq/queue${path === "." ? "" : path.slice(1)}`;
+        const r = await b.resolve(specifier, { kind: args.kind, resolveDir: project });
+        if (r.errors.length > 0) return { errors: r.errors };
+        seen.add(r.path);
+        return { path: r.path };
+      });
+      b.onLoad({ filter: /.*/, namespace: "prismq-stub" }, () => ({
+        contents: 'export function defineSelfTest() { throw new Error("the self-test runs from the sources only"); }',
+        loader: "js",
+      }));
+    },
+  };
+}

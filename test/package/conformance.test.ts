@@ -11,7 +11,10 @@
  *   and the lifecycle as CommonJS on the same four; Bun on bun:sqlite and sqlite-wasm; Deno on
  *   node:sqlite and sqlite-wasm twice: with `npm:@prismq/queue` resolved from the project's
  *   node_modules, and with `@prismq/queue` mapped onto JSR's layout (the files deno.json's
- *   `publish` selects, through its `exports`; scripts/lib/jsr-layout.ts).
+ *   `publish` selects, through its `exports`; scripts/lib/jsr-layout.ts);
+ * - headless Chromium runs the browser suite (sqlite-wasm and wa-sqlite on OPFS in a Worker, and
+ *   a browser restart) bundled from the installed package (conformance/runners/package/browser-run.ts);
+ *   without Chromium it is skipped with a notice, unless PRISMQ_REQUIRE_BROWSER=1 (CI).
  *
  * Node 20 runs the same bundle on better-sqlite3 12.x in scripts/test-node20.sh. Each property
  * runs CONFORMANCE_RUNS times (20 here unless set: the source runners do 100; these runs prove
@@ -85,14 +88,14 @@ function runIn(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv): Pr
   });
 }
 
-/** Passed/failed counts from the summary node:test (spec), bun:test or deno test prints. */
+/** Passed/failed counts from the summary node:test (spec), bun:test, deno test or the browser run prints. */
 function counts(out: string): { passed: number; failed: number } {
   const num = (re: RegExp): number | undefined => {
     const m = re.exec(out);
     return m === null ? undefined : Number(m[1]);
   };
-  const passed = num(/^ℹ pass (\d+)$/m) ?? num(/^\s*(\d+) pass$/m) ?? num(/(\d+) passed \|/);
-  const failed = num(/^ℹ fail (\d+)$/m) ?? num(/^\s*(\d+) fail$/m) ?? num(/\| (\d+) failed/);
+  const passed = num(/^ℹ pass (\d+)$/m) ?? num(/^\s*(\d+) pass$/m) ?? num(/(\d+) passed \|/) ?? num(/^browser: (\d+) passed/m);
+  const failed = num(/^ℹ fail (\d+)$/m) ?? num(/^\s*(\d+) fail$/m) ?? num(/\| (\d+) failed/) ?? num(/^browser: \d+ passed, (\d+) failed/m);
   if (passed === undefined || failed === undefined) throw new Error(`no test summary in the output:\n${out.slice(-3000)}`);
   return { passed, failed };
 }
@@ -131,3 +134,23 @@ test("package, Deno with npm:@prismq/queue from node_modules: contract, properti
 
 test("package, Deno on JSR's layout (deno.json exports and publish): contract, properties and lifecycle on node:sqlite, sqlite-wasm", (t) =>
   suite(t, join(BIN, "deno"), ["test", "-A", "--no-check", "--config", "deno-jsr.json", "suite/deno-jsr.test.mjs"], {}, ["node-sqlite", "sqlite-wasm"], 2 * FULL));
+
+test("package, headless Chromium: contract, properties, lifecycle and persistence across a restart on sqlite-wasm (opfs-sahpool), wa-sqlite (OPFSCoopSyncVFS)", async (t) => {
+  const script = join(RUNNERS, "browser-run.ts");
+  const { code, out, seconds } = await runIn(NODE, ["--disable-warning=ExperimentalWarning", script, project], {});
+  if (/^browser: SKIPPED$/m.test(out)) {
+    // As the source browser run: a machine without Chromium skips loudly; CI (.ci/run) requires it.
+    t.diagnostic("!!! SKIPPED: no Chromium (apt-get install -y chromium, or CHROMIUM_PATH); CI sets PRISMQ_REQUIRE_BROWSER=1");
+    t.skip("no Chromium");
+    return;
+  }
+  const tail = out.slice(-6000);
+  const { passed, failed } = counts(out);
+  t.diagnostic(`${passed} passed, ${failed} failed in ${seconds.toFixed(1)} s (CONFORMANCE_RUNS=${RUNS})`);
+  assert.equal(failed, 0, tail);
+  assert.equal(code, 0, tail);
+  for (const target of ["sqlite-wasm (opfs-sahpool)", "wa-sqlite (OPFSCoopSyncVFS)"]) {
+    assert.ok(out.includes(`queue smoke: ${target}`), `no lifecycle ran on ${target}:\n${tail}`);
+  }
+  assert.ok(passed >= 2 * FULL, `${passed} tests passed:\n${tail}`);
+});

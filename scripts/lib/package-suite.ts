@@ -20,6 +20,9 @@ import { build, type Plugin } from "esbuild";
 /** The repository root (scripts/lib/ → ../..). */
 export const REPO_ROOT: string = resolve(dirname(new URL(import.meta.url).pathname), "..", "..");
 
+/** The library's own source folders: their files are the package, never bundled into a runner. */
+const LIBRARY_DIRS = ["src", "adapters", "runtime"];
+
 /** Libraries every runner leaves to the runtime: builtins, the optional peers (the user installs them). */
 const PEERS = ["better-sqlite3", "@sqlite.org/sqlite-wasm", "@journeyapps/wa-sqlite"];
 
@@ -45,17 +48,18 @@ export function exportsBySource(root: string = REPO_ROOT): Map<string, string> {
 }
 
 /**
- * The export path that publishes `file` (an absolute path under src/ or adapters/): the export
- * whose source it is, else the adapter folder's export, else the core (".").
+ * The export path that publishes `file` (an absolute path under src/, adapters/ or runtime/): the
+ * export whose source it is, else the export of its folder's index.ts, else the core (".").
  */
 export function exportPathFor(file: string, bySource: Map<string, string>, root: string = REPO_ROOT): string {
   const direct = bySource.get(file);
   if (direct !== undefined) return direct;
   const rel = relative(root, file).split(sep);
-  if (rel[0] === "adapters") {
-    const folder = join(root, "adapters", rel[1] ?? "", "index.ts");
+  if (rel[0] !== "src") {
+    // adapters/<name>/… and runtime/<name>/…: the export of that folder's index.ts.
+    const folder = join(root, rel[0] ?? "", rel[1] ?? "", "index.ts");
     const path = bySource.get(folder);
-    if (path === undefined) throw new Error(`${relative(root, file)} is in an adapter folder that no export path publishes`);
+    if (path === undefined) throw new Error(`${relative(root, file)} is in a folder that no export path publishes`);
     return path;
   }
   return ".";
@@ -64,7 +68,7 @@ export function exportPathFor(file: string, bySource: Map<string, string>, root:
 /** esbuild plugin: the library's own files become external imports of the package. */
 function packageImports(style: SpecifierStyle, seen: Set<string>): Plugin {
   const bySource = exportsBySource();
-  const libraryDirs = [join(REPO_ROOT, "src") + sep, join(REPO_ROOT, "adapters") + sep];
+  const libraryDirs = LIBRARY_DIRS.map((d) => join(REPO_ROOT, d) + sep);
   const prefix = style === "npm" ? "npm:" : "";
   return {
     name: "prismq-package-imports",
@@ -112,7 +116,7 @@ export async function bundleSuite(opts: SuiteBundle): Promise<string[]> {
         }
       : {}),
   });
-  const leaked = Object.keys(result.metafile.inputs).filter((f) => /^(src|adapters)\//.test(f));
+  const leaked = Object.keys(result.metafile.inputs).filter((f) => LIBRARY_DIRS.some((d) => f.startsWith(`${d}/`)));
   if (leaked.length > 0) throw new Error(`library sources were bundled into ${opts.outfile}: ${leaked.join(", ")}`);
   if (seen.size === 0) throw new Error(`${opts.entry} imports nothing from the package`);
   return [...seen].sort();
@@ -127,7 +131,7 @@ export async function bundleSuite(opts: SuiteBundle): Promise<string[]> {
  */
 export function browserPackagePlugin(project: string, seen: Set<string>): Plugin {
   const bySource = exportsBySource();
-  const libraryDirs = [join(REPO_ROOT, "src") + sep, join(REPO_ROOT, "adapters") + sep];
+  const libraryDirs = LIBRARY_DIRS.map((d) => join(REPO_ROOT, d) + sep);
   const selfTest = join(REPO_ROOT, "conformance", "self-test.ts");
   return {
     name: "prismq-browser-package",

@@ -61,7 +61,7 @@ async function bundle(out: string): Promise<number> {
     absWorkingDir: REPO_ROOT,
     plugins: [browserPackagePlugin(project, seen)],
   });
-  const leaked = Object.keys(result.metafile.inputs).filter((f) => /^(src|adapters)\//.test(f));
+  const leaked = Object.keys(result.metafile.inputs).filter((f) => /^(src|adapters|runtime)\//.test(f));
   if (leaked.length > 0) throw new Error(`library sources were bundled: ${leaked.join(", ")}`);
   const fromPackage = [...seen].filter((f) => f.startsWith(join(project, "node_modules", "@prismq", "queue", "dist") + sep));
   if (fromPackage.length === 0 || fromPackage.length !== seen.size) throw new Error(`the bundle did not take the library from ${project}`);

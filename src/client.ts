@@ -15,7 +15,7 @@ import {
   type ListOptions,
   parseOptions,
 } from "./options.ts";
-import * as q from "./sql/sqlite.ts";
+import { readStatusCounts } from "./observability/queue-figures.ts";
 import { rowToTask, type Task, TASK_STATUSES, type TaskStatus } from "./task.ts";
 
 const NO_OPTIONS: EnqueueOptions = Object.freeze({});
@@ -147,7 +147,7 @@ export class QueueClient {
       }
       resultIndex.push({ insert: stmts.length, lookup: opts.idempotencyKey !== undefined ? stmts.length + 1 : null });
       stmts.push(
-        q.insertTask({
+        this.#db.dialect.transitions.insertTask({
           type: task.type,
           priority: opts.priority ?? DEFAULT_PRIORITY,
           payload: serialise(payload, `${where}payload`),
@@ -158,7 +158,7 @@ export class QueueClient {
           now: nowText,
         }),
       );
-      if (opts.idempotencyKey !== undefined) stmts.push(q.selectIdByIdempotencyKey(opts.idempotencyKey));
+      if (opts.idempotencyKey !== undefined) stmts.push(this.#db.dialect.transitions.selectIdByIdempotencyKey(opts.idempotencyKey));
     }
     // A single plain insert needs no transaction of its own; anything more is one batch.
     const results = stmts.length === 1 ? [await this.#db.run(stmts[0]!)] : await this.#db.batch(stmts);
@@ -177,7 +177,7 @@ export class QueueClient {
 
   /** The task with this id, or null. */
   async getTask<P = unknown>(id: number): Promise<Task<P> | null> {
-    const r = await this.#db.run(q.selectTask(this.#id(id)));
+    const r = await this.#db.run(this.#db.dialect.reads.selectTask(this.#id(id)));
     return r.rows[0] === undefined ? null : rowToTask<P>(r.rows[0]);
   }
 
@@ -186,7 +186,7 @@ export class QueueClient {
     const o = parseOptions(ListOptionsSchema, options, "listTasks options");
     const statuses = o.status === undefined ? [] : Array.isArray(o.status) ? o.status : [o.status];
     const r = await this.#db.run(
-      q.listTasks({
+      this.#db.dialect.reads.listTasks({
         statuses,
         type: o.type ?? null,
         limit: o.limit ?? 100,
@@ -203,8 +203,9 @@ export class QueueClient {
    * the task had already finished; throws {@link TaskNotFoundError} if there is no such task.
    */
   async cancel(id: number): Promise<boolean> {
-    const r = await this.#db.run(q.cancelTask(this.#id(id), toSqlTime(this.#db.clock.now())));
-    if (r.changes > 0) return true;
+    // [log, update]: the update is last; the log row is written only for a row it changes.
+    const rs = await this.#db.batch(this.#db.dialect.transitions.cancelTask(this.#id(id), toSqlTime(this.#db.clock.now())));
+    if ((rs.at(-1)?.changes ?? 0) > 0) return true;
     await this.#mustExist(id);
     return false;
   }
@@ -215,34 +216,28 @@ export class QueueClient {
    */
   async retry(id: number): Promise<boolean> {
     const now = this.#db.clock.now();
-    const r = await this.#db.run(q.requeueTask(this.#id(id), toSqlTime(now), toSqlRunAfter(now, now)));
-    if (r.changes > 0) return true;
+    const stmts = this.#db.dialect.transitions.retryFinishedTask(this.#id(id), toSqlTime(now), toSqlRunAfter(now, now));
+    const rs = await this.#db.batch(stmts);
+    if ((rs.at(-1)?.changes ?? 0) > 0) return true;
     await this.#mustExist(id);
     return false;
   }
 
   /** Counts by status (every status present, zero if none) and the total. */
   async stats(): Promise<QueueStats> {
-    const r = await this.#db.run(q.countByStatus());
-    const out: Record<string, number> = Object.fromEntries(TASK_STATUSES.map((s) => [s, 0]));
-    let total = 0;
-    for (const row of r.rows) {
-      const n = Number(row["n"]);
-      out[String(row["status"])] = (out[String(row["status"])] ?? 0) + n;
-      total += n;
-    }
-    return Object.freeze({ ...out, total }) as QueueStats;
+    const c = await readStatusCounts(this.#db);
+    return Object.freeze({ ...c.byStatus, total: c.total }) as QueueStats;
   }
 
   /** Number of tasks still queued or processing. */
   async getActiveCount(): Promise<number> {
-    const r = await this.#db.run(q.countActive());
+    const r = await this.#db.run(this.#db.dialect.reads.countActive());
     return Number(r.rows[0]?.["n"] ?? 0);
   }
 
   /** Ids of tasks still queued or processing. */
   async getActiveTaskIds(): Promise<number[]> {
-    const r = await this.#db.run(q.selectActiveIds());
+    const r = await this.#db.run(this.#db.dialect.reads.selectActiveIds());
     return r.rows.map((row) => Number(row["id"]));
   }
 
@@ -262,7 +257,7 @@ export class QueueClient {
     const poll = options.pollIntervalMs ?? 100;
     for (;;) {
       // An existence check, not getActiveCount(): a COUNT walks every queued row, each poll.
-      if (Number((await this.#db.run(q.anyActive())).rows[0]?.["active"]) === 0) return true;
+      if (Number((await this.#db.run(this.#db.dialect.reads.anyActive())).rows[0]?.["active"]) === 0) return true;
       if (options.timeoutMs !== undefined && clock.now() - start >= options.timeoutMs) return false;
       await clock.sleep(poll, options.signal);
     }

@@ -14,12 +14,10 @@ import {
   toQueueError,
 } from "./errors.ts";
 import { Mutex } from "./internal/mutex.ts";
-import {
-  DEFAULT_PRAGMAS,
-  MIN_SQLITE_VERSION,
-  SQLITE_MIGRATIONS,
-  SQLITE_SCHEMA_VERSION,
-} from "./sql/migrations-sqlite.ts";
+import type { QueueDialect } from "./dialect/dialect.ts";
+import { sqliteDialect } from "./dialect/sqlite/index.ts";
+
+export { pragmaProblem } from "./dialect/sqlite/schema.ts";
 
 /** Options of {@link QueueDatabase}. */
 export interface QueueDatabaseOptions {
@@ -41,6 +39,11 @@ export interface QueueDatabaseOptions {
    * driver read-only too (`openDriver({ readOnly: true })`). @default false
    */
   readonly readOnly?: boolean | undefined;
+  /**
+   * The SQL of the engine behind the driver: every component on this database asks it for its
+   * statements. @default sqliteDialect
+   */
+  readonly dialect?: QueueDialect | undefined;
 }
 
 /** The handle a {@link QueueDatabase.transaction} callback runs its SQL on. */
@@ -68,25 +71,6 @@ function compareVersions(a: string, b: string): number {
   return 0;
 }
 
-/** PRAGMAs whose setting is stored in the file (or needs a write): never applied read-only. */
-const FILE_PRAGMAS: ReadonlySet<string> = new Set(["journal_mode", "page_size", "auto_vacuum", "user_version", "application_id"]);
-
-const BEGIN: Statement = { sql: "BEGIN IMMEDIATE", params: [] };
-const COMMIT: Statement = { sql: "COMMIT", params: [] };
-const ROLLBACK: Statement = { sql: "ROLLBACK", params: [] };
-
-/**
- * Why a PRAGMA cannot be applied as given, or null if it can. Names the PRAGMA but never echoes
- * its value: it may be a secret (SQLCipher's `key`).
- */
-export function pragmaProblem(key: string, value: unknown): string | null {
-  if (!/^[a-z_]+$/.test(key)) return `PRAGMA name ${JSON.stringify(key.slice(0, 64))}: expected lower-case letters and _`;
-  if ((typeof value !== "string" && typeof value !== "number") || !/^[A-Za-z0-9_-]+$/.test(String(value))) {
-    return `PRAGMA ${key}: value refused (expected a number or letters, digits, _ and -; the value is not shown)`;
-  }
-  return null;
-}
-
 /**
  * One connection to a queue database. The client and workers run every statement through it, so
  * it is where busy retries happen and where a user's {@link QueueDatabase.transaction} keeps
@@ -107,6 +91,7 @@ export class QueueDatabase {
   readonly #busyRetryBaseMs: number;
   readonly #pragmas: Readonly<Record<string, string | number>> | false;
   readonly #readOnly: boolean;
+  readonly #dialect: QueueDialect;
   readonly #gate = new Mutex();
   #closed = false;
   #busyRetryCount = 0;
@@ -118,7 +103,8 @@ export class QueueDatabase {
     this.#clock = options.clock ?? systemClock;
     this.#busyRetries = options.busyRetries ?? 5;
     this.#busyRetryBaseMs = options.busyRetryBaseMs ?? 20;
-    this.#pragmas = options.pragmas === false ? false : { ...DEFAULT_PRAGMAS, ...options.pragmas };
+    this.#dialect = options.dialect ?? sqliteDialect;
+    this.#pragmas = options.pragmas === false ? false : { ...this.#dialect.schema.defaultSettings, ...options.pragmas };
     this.#readOnly = options.readOnly === true;
     if (!Number.isInteger(this.#busyRetries) || this.#busyRetries < 0) {
       throw new QueueValidationError("invalid QueueDatabase options", ["busyRetries: expected an integer >= 0"]);
@@ -144,6 +130,11 @@ export class QueueDatabase {
   /** The clock every component on this database takes time from. */
   get clock(): Clock {
     return this.#clock;
+  }
+
+  /** The SQL of this database's engine: components ask it for their statements. */
+  get dialect(): QueueDialect {
+    return this.#dialect;
   }
 
   /** The driver underneath (for adapters' own features; queue SQL goes through this class). */
@@ -182,19 +173,16 @@ export class QueueDatabase {
   async initializeSchema(): Promise<void> {
     if (this.#readOnly) throw new QueueValidationError("this database was opened read-only: its schema cannot be migrated");
     await this.#prepareConnection();
+    const schema = this.#dialect.schema;
     await this.transaction(async (tx) => {
-      const row = (await tx.execute("PRAGMA user_version")).rows[0];
+      const row = (await tx.executeStatement(schema.readVersion())).rows[0];
       const current = Number(row?.["user_version"] ?? 0);
-      if (current > SQLITE_SCHEMA_VERSION) {
-        throw new QueueSchemaError(
-          `database schema version ${current} is newer than this library supports (${SQLITE_SCHEMA_VERSION}); upgrade @prismq/queue`,
-        );
-      }
-      for (const m of SQLITE_MIGRATIONS) {
+      this.#refuseNewer(current);
+      for (const m of schema.migrations) {
         if (m.version <= current) continue;
         try {
           for (const stmt of m.statements) await tx.execute(stmt);
-          await tx.execute(`PRAGMA user_version = ${m.version}`);
+          await tx.executeStatement(schema.writeVersion(m.version));
         } catch (err) {
           throw new QueueSchemaError(`migration ${m.version} failed; nothing of it was applied`, {
             cause: err,
@@ -214,15 +202,8 @@ export class QueueDatabase {
   async checkSchema(): Promise<void> {
     await this.#prepareConnection();
     const current = await this.schemaVersion();
-    if (current > SQLITE_SCHEMA_VERSION) {
-      throw new QueueSchemaError(
-        `database schema version ${current} is newer than this library supports (${SQLITE_SCHEMA_VERSION}); upgrade @prismq/queue`,
-      );
-    }
-    const table = await this.run({
-      sql: "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'task_queue'",
-      params: [],
-    });
+    this.#refuseNewer(current);
+    const table = await this.run(this.#dialect.schema.hasQueueTable());
     if (current < 1 || Number(table.rows[0]?.["n"] ?? 0) !== 1) {
       throw new QueueSchemaError(
         current < 1
@@ -238,24 +219,36 @@ export class QueueDatabase {
    * open is what keeps the database unchanged.)
    */
   async #prepareConnection(): Promise<void> {
-    const v = await this.run({ sql: "SELECT sqlite_version() AS v", params: [] });
+    const schema = this.#dialect.schema;
+    const v = await this.run(schema.engineVersion());
     const version = String(v.rows[0]?.["v"] ?? "0");
-    if (compareVersions(version, MIN_SQLITE_VERSION) < 0) {
-      throw new QueueSchemaError(`SQLite ${version} is too old: the queue needs ${MIN_SQLITE_VERSION} or later`);
+    if (compareVersions(version, schema.minEngineVersion) < 0) {
+      throw new QueueSchemaError(
+        `${schema.engineName} ${version} is too old: the queue needs ${schema.minEngineVersion} or later`,
+      );
     }
     if (this.#pragmas !== false) {
       for (const [key, value] of Object.entries(this.#pragmas)) {
-        const problem = pragmaProblem(key, value);
+        const problem = schema.settingProblem(key, value);
         if (problem !== null) throw new QueueValidationError("invalid PRAGMA", [problem]);
-        if (this.#readOnly && FILE_PRAGMAS.has(key)) continue;
-        await this.run({ sql: `PRAGMA ${key} = ${value}`, params: [] });
+        if (this.#readOnly && schema.fileSettings.has(key)) continue;
+        await this.run(schema.applySetting(key, value));
       }
     }
   }
 
-  /** The schema version recorded in the file (`PRAGMA user_version`). */
+  #refuseNewer(current: number): void {
+    const latest = this.#dialect.schema.latestVersion;
+    if (current > latest) {
+      throw new QueueSchemaError(
+        `database schema version ${current} is newer than this library supports (${latest}); upgrade @prismq/queue`,
+      );
+    }
+  }
+
+  /** The schema version recorded in the file (`PRAGMA user_version` on SQLite). */
   async schemaVersion(): Promise<number> {
-    const r = await this.run({ sql: "PRAGMA user_version", params: [] });
+    const r = await this.run(this.#dialect.schema.readVersion());
     return Number(r.rows[0]?.["user_version"] ?? 0);
   }
 
@@ -279,7 +272,7 @@ export class QueueDatabase {
   async transaction<T>(fn: (tx: QueueTransaction) => Promise<T>): Promise<T> {
     this.#assertOpen();
     return this.#gate.run(async () => {
-      await this.#withBusyRetry(() => this.#driver.execute(BEGIN));
+      await this.#withBusyRetry(() => this.#driver.execute(this.#dialect.schema.begin));
       let open = true;
       const exec = async (stmt: Statement): Promise<ExecResult> => {
         if (!open) throw new QueueValidationError("this transaction has already ended");
@@ -299,14 +292,14 @@ export class QueueDatabase {
       } catch (err) {
         // The user's own error goes back to them as it is; only the driver's errors are mapped.
         open = false;
-        await this.#driver.execute(ROLLBACK).catch(() => {});
+        await this.#driver.execute(this.#dialect.schema.rollback).catch(() => {});
         throw err;
       }
       open = false;
       try {
-        await this.#driver.execute(COMMIT);
+        await this.#driver.execute(this.#dialect.schema.commit);
       } catch (err) {
-        await this.#driver.execute(ROLLBACK).catch(() => {});
+        await this.#driver.execute(this.#dialect.schema.rollback).catch(() => {});
         throw this.#mapError(err);
       }
       return result;

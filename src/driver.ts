@@ -28,23 +28,18 @@ export interface ExecResult {
   readonly lastInsertRowid?: number | bigint | undefined;
 }
 
-/** Per-call options. */
-export interface CallOptions {
-  readonly signal?: AbortSignal | undefined;
-}
-
 /** Anything that can run one statement: a {@link Driver}, or an open transaction's handle. */
 export interface Executor {
   /** Runs one statement. Rejects with a {@link QueueDatabaseError} subclass, never a raw error. */
-  execute(stmt: Statement, options?: CallOptions): Promise<ExecResult>;
+  execute(stmt: Statement): Promise<ExecResult>;
 }
 
-/** What a driver can do; the core branches on these flags, never on driver names. */
+/**
+ * What a driver can do; the core branches on these flags, never on driver names. Only flags
+ * something reads are here: a pool (calls that overlap) or `SKIP LOCKED` belong to a dialect and
+ * its driver when a second engine arrives, not to a flag nothing honours.
+ */
 export interface DriverCapabilities {
-  /** Calls may overlap (a pool). If false, the adapter serialises calls itself where needed. */
-  readonly concurrentCalls: boolean;
-  /** The claim subquery may use `FOR UPDATE SKIP LOCKED` (Postgres). */
-  readonly skipLocked: boolean;
   /** Other connections or processes can open the same database (a file, OPFS, a server). */
   readonly sharedStorage: boolean;
 }
@@ -53,14 +48,12 @@ export interface DriverCapabilities {
 export interface Driver extends Executor {
   /** Short adapter name for messages and benchmarks: `"better-sqlite3"`, `"node-sqlite"`, … */
   readonly name: string;
-  /** SQL dialect; selects the statement builders in `src/sql/`. */
-  readonly dialect: "sqlite" | "postgres";
   readonly capabilities: DriverCapabilities;
   /**
    * Runs the statements in order, all or nothing, with no other call on this driver in between.
    * Results come back in input order. On SQLite this is `BEGIN IMMEDIATE … COMMIT`.
    */
-  batch(stmts: readonly Statement[], options?: CallOptions): Promise<readonly ExecResult[]>;
+  batch(stmts: readonly Statement[]): Promise<readonly ExecResult[]>;
   /** Closes the connection. Idempotent; calls after it reject with a closed error. */
   close(): Promise<void>;
 }

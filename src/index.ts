@@ -19,7 +19,7 @@
  *
  * @module
  */
-export type { CallOptions, Driver, DriverCapabilities, ExecResult, Executor, SqlValue, Statement } from "./driver.ts";
+export type { Driver, DriverCapabilities, ExecResult, Executor, SqlValue, Statement } from "./driver.ts";
 export { sql } from "./driver.ts";
 export * from "./errors.ts";
 export { type Clock, FakeClock, fromSqlTime, systemClock, toSqlRunAfter, toSqlTime } from "./clock.ts";
@@ -39,7 +39,16 @@ export {
   type WorkerRunStats,
 } from "./worker.ts";
 export type { BackoffOptions, EnqueueOptions, ListOptions } from "./options.ts";
-export { DEFAULT_PRAGMAS, MIN_SQLITE_VERSION, SQLITE_SCHEMA_VERSION } from "./sql/migrations-sqlite.ts";
+export { DEFAULT_PRAGMAS, MIN_SQLITE_VERSION, SQLITE_SCHEMA_VERSION } from "./dialect/sqlite/migrations.ts";
+export type {
+  MaintenanceStatements,
+  ObservabilityStatements,
+  QueueDialect,
+  ReadStatements,
+  SchemaSupport,
+  TransitionStatements,
+} from "./dialect/dialect.ts";
+export { sqliteDialect } from "./dialect/sqlite/index.ts";
 export {
   DEFAULT_HEALTH_THRESHOLDS,
   PROMETHEUS_CONTENT_TYPE,

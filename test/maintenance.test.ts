@@ -36,7 +36,7 @@ import {
   createQueueMaintenance,
   nodeBackupFileSystem,
   nodeDriverOpener,
-} from "../adapters/node/backup.ts";
+} from "../runtime/node/backup.ts";
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -51,10 +51,9 @@ function countingOpener(d: DriverFactory): { open: DriverOpener; readonly opened
     let closed = false;
     const wrapped: Driver = {
       name: inner.name,
-      dialect: inner.dialect,
       capabilities: inner.capabilities,
-      execute: (s, o) => inner.execute(s, o),
-      batch: (s, o) => inner.batch(s, o),
+      execute: (s) => inner.execute(s),
+      batch: (s) => inner.batch(s),
       close: async () => {
         if (!closed) counts.closed++;
         closed = true;

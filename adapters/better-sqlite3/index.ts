@@ -63,6 +63,6 @@ export function fromBetterSqlite3(db: BetterSqlite3Like, options: BetterSqlite3O
       },
       mapError: (err) => sqliteError(err, (err as { code?: string } | null)?.code),
     },
-    { concurrentCalls: false, skipLocked: false, sharedStorage: !db.memory },
+    { sharedStorage: !db.memory },
   );
 }

@@ -80,8 +80,6 @@ export function fromBunSqlite(db: BunSqliteLike, options: BunSqliteOptions = {})
       },
     },
     {
-      concurrentCalls: false,
-      skipLocked: false,
       sharedStorage: options.sharedStorage ?? (filename !== "" && filename !== ":memory:"),
     },
   );

@@ -65,8 +65,6 @@ export function fromNodeSqlite(db: NodeSqliteLike, options: NodeSqliteOptions = 
       mapError: (err) => sqliteError(err, (err as { errcode?: number } | null)?.errcode),
     },
     {
-      concurrentCalls: false,
-      skipLocked: false,
       sharedStorage: options.sharedStorage ?? (location !== null && location !== "" && location !== ":memory:"),
     },
   );

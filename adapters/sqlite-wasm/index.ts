@@ -185,8 +185,6 @@ export function fromSqliteWasm(
       },
     },
     {
-      concurrentCalls: false,
-      skipLocked: false,
       sharedStorage: options.sharedStorage ?? (!memory && vfs.includes("opfs")),
     },
   );

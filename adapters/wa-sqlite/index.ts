@@ -189,10 +189,7 @@ export function fromWaSqlite(sqlite3: WaSqliteApiLike, db: number, options: WaSq
 
   return Object.freeze({
     name: "wa-sqlite",
-    dialect: "sqlite" as const,
     capabilities: Object.freeze({
-      concurrentCalls: false,
-      skipLocked: false,
       sharedStorage: options.sharedStorage ?? false,
     }),
     execute(stmt: Statement): Promise<ExecResult> {

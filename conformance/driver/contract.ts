@@ -35,7 +35,6 @@ export function defineDriverContract(h: Harness, target: Target): void {
     };
 
     h.test("declares its shape", withDriver(async (d) => {
-      eq(d.dialect, "sqlite", "dialect");
       eq(typeof d.name, "string", "name");
       eq(typeof d.capabilities.sharedStorage, "boolean", "capabilities.sharedStorage");
       eq(d.capabilities.sharedStorage, target.persistent ?? false, target.persistent ? "persistent storage is shared" : "an in-memory database is not shared");

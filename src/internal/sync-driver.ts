@@ -77,7 +77,6 @@ export function createSyncDriver(
 
   return Object.freeze({
     name,
-    dialect: "sqlite" as const,
     capabilities: Object.freeze({ ...capabilities }),
     execute(stmt: Statement): Promise<ExecResult> {
       if (closed) return Promise.reject(new QueueClosedError());

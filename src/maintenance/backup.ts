@@ -17,9 +17,8 @@
  */
 import type { Clock } from "../clock.ts";
 import type { QueueDatabase } from "../database.ts";
-import type { Driver } from "../driver.ts";
+import type { Driver, Statement } from "../driver.ts";
 import { type DatabaseErrorKind, describeThrown, QueueDatabaseError, QueueValidationError, isQueueError, toQueueError } from "../errors.ts";
-import { SQLITE_SCHEMA_VERSION } from "../sql/migrations-sqlite.ts";
 
 /** One file in a folder, as {@link BackupFileSystem.list} reports it. */
 export interface BackupFileEntry {
@@ -308,7 +307,7 @@ export class QueueBackup {
       throw new BackupTargetExistsError(path, "name", "backup file already exists");
     }
     try {
-      await this.#db.execute("VACUUM INTO ?", [path]);
+      await this.#db.run(this.#db.dialect.maintenance.snapshotInto(path));
     } catch (err) {
       // A failed VACUUM INTO (disk full, I/O error) can leave a partial file behind; it was not
       // there before (checked above), so it is ours to delete.
@@ -346,28 +345,27 @@ export class QueueBackup {
       return result("unopenable", `cannot open: ${messageOf(err)}`);
     }
     try {
-      const first = async (sql: string): Promise<unknown> => {
-        const row = (await driver.execute({ sql, params: [] })).rows[0];
+      const { maintenance: sql, schema } = this.#db.dialect;
+      const first = async (stmt: Statement): Promise<unknown> => {
+        const row = (await driver.execute(stmt)).rows[0];
         return row === undefined ? undefined : Object.values(row)[0];
       };
-      integrity = (await driver.execute({ sql: "PRAGMA integrity_check", params: [] })).rows.map((r) =>
-        String(Object.values(r)[0]),
-      );
+      integrity = (await driver.execute(sql.integrityCheck())).rows.map((r) => String(Object.values(r)[0]));
       if (integrity.length !== 1 || integrity[0] !== "ok") {
         return result("integrity", `integrity check failed: ${integrity.slice(0, 3).join("; ") || "no result"}`);
       }
-      schemaVersion = Number(await first("PRAGMA user_version"));
-      if (!(schemaVersion >= 1 && schemaVersion <= SQLITE_SCHEMA_VERSION)) {
+      schemaVersion = Number(await first(schema.readVersion()));
+      if (!(schemaVersion >= 1 && schemaVersion <= schema.latestVersion)) {
         return result(
           "schema",
           schemaVersion === 0
             ? "not a queue database (schema version 0)"
-            : `schema version ${schemaVersion} is outside 1..${SQLITE_SCHEMA_VERSION} (this library's)`,
+            : `schema version ${schemaVersion} is outside 1..${schema.latestVersion} (this library's)`,
         );
       }
-      const hasTable = Number(await first("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'task_queue'"));
+      const hasTable = Number(await first(schema.hasQueueTable()));
       if (hasTable !== 1) return result("no-table", "no task_queue table");
-      tasks = Number(await first("SELECT COUNT(*) FROM task_queue"));
+      tasks = Number(await first(sql.countRows("task_queue")));
       return result(null);
     } catch (err) {
       // SQLITE_NOTADB / SQLITE_CORRUPT surface here, on the first read, not at open.
@@ -485,7 +483,7 @@ export class QueueBackup {
     try {
       const source = await this.#open(backupPath);
       try {
-        await source.execute({ sql: "VACUUM INTO ?", params: [tmp] });
+        await source.execute(this.#db.dialect.maintenance.snapshotInto(tmp));
       } finally {
         await source.close().catch(() => {});
       }
@@ -526,7 +524,7 @@ export class QueueBackup {
   }
 
   async #databaseFile(): Promise<string | null> {
-    const rows = (await this.#db.execute("PRAGMA database_list")).rows;
+    const rows = (await this.#db.run(this.#db.dialect.maintenance.databaseList())).rows;
     const file = rows.find((r) => r["name"] === "main")?.["file"];
     return typeof file === "string" && file !== "" ? file : null;
   }

@@ -16,11 +16,13 @@
  */
 import { toSqlTime } from "../clock.ts";
 import type { QueueDatabase } from "../database.ts";
+import type { MaintenanceStatements } from "../dialect/dialect.ts";
+import type { ConnectionSetting } from "../dialect/sqlite/maintenance.ts";
+import type { Statement } from "../driver.ts";
 import { isQueueError, QueueValidationError } from "../errors.ts";
 import { CRASH_POLICIES, type CrashPolicy } from "../observability/heartbeat.ts";
-import { DEFAULT_PRAGMAS } from "../sql/migrations-sqlite.ts";
-import { reclaimTasks } from "../sql/reclaim-sqlite.ts";
-import { TASK_STATUSES, type TaskStatus } from "../task.ts";
+import { readStatusCounts } from "../observability/queue-figures.ts";
+import type { TaskStatus } from "../task.ts";
 import type { BackupFileSystem } from "./backup.ts";
 
 /**
@@ -173,6 +175,7 @@ export class QueueMaintenance {
   static readonly CHECKPOINT_TRUNCATE = "TRUNCATE";
 
   readonly #db: QueueDatabase;
+  readonly #sql: MaintenanceStatements;
   readonly #pragmas: Readonly<Record<string, string | number>>;
   readonly #path: string | undefined;
   readonly #fs: Pick<BackupFileSystem, "size"> | undefined;
@@ -190,7 +193,8 @@ export class QueueMaintenance {
     if (options.fs !== undefined && typeof options.fs?.size !== "function") issues.push("fs: expected { size(path) }");
     if (issues.length > 0) throw new QueueValidationError("invalid QueueMaintenance options", issues);
     this.#db = db;
-    this.#pragmas = { ...DEFAULT_PRAGMAS, ...options.pragmas };
+    this.#sql = db.dialect.maintenance;
+    this.#pragmas = { ...db.dialect.schema.defaultSettings, ...options.pragmas };
     this.#path = options.path;
     this.#fs = options.fs;
   }
@@ -206,8 +210,7 @@ export class QueueMaintenance {
         `mode: expected one of ${CHECKPOINT_MODES.join(", ")}, got ${JSON.stringify(mode)}`,
       ]);
     }
-    // `mode` is one of four fixed words (checked above), so it can be spliced into the PRAGMA.
-    const row = (await this.#db.execute(`PRAGMA wal_checkpoint(${mode})`)).rows[0] ?? {};
+    const row = (await this.#db.run(this.#sql.walCheckpoint(mode))).rows[0] ?? {};
     return Object.freeze({
       busy: Number(row["busy"]) !== 0,
       logFrames: Number(row["log"]),
@@ -220,7 +223,7 @@ export class QueueMaintenance {
    * no write lock for long, and helps the planner once the table has grown or shrunk a lot.
    */
   async analyze(): Promise<void> {
-    await this.#db.execute("ANALYZE");
+    await this.#db.run(this.#sql.analyze());
   }
 
   /**
@@ -229,7 +232,7 @@ export class QueueMaintenance {
    * quiet period. Row ids are kept (the queue's ids are an INTEGER PRIMARY KEY).
    */
   async vacuum(): Promise<void> {
-    await this.#db.execute("VACUUM");
+    await this.#db.run(this.#sql.vacuum());
   }
 
   /**
@@ -238,7 +241,7 @@ export class QueueMaintenance {
    */
   async integrityCheck(): Promise<string[]> {
     try {
-      return (await this.#db.execute("PRAGMA integrity_check")).rows.map((r) => String(Object.values(r)[0]));
+      return (await this.#db.run(this.#sql.integrityCheck())).rows.map((r) => String(Object.values(r)[0]));
     } catch (err) {
       if (isQueueError(err, "DATABASE_ERROR") && "kind" in err && (err.kind === "corrupt" || err.kind === "notadb")) {
         return [err.message];
@@ -262,7 +265,7 @@ export class QueueMaintenance {
     const policy = checkPolicy(options?.policy);
     const nowMs = this.#db.clock.now();
     const staleBefore = toSqlTime(nowMs - timeoutMs);
-    const stmt = reclaimTasks({ now: toSqlTime(nowMs), scope: { kind: "expired_or_stale", staleBefore }, policy });
+    const stmt = this.#db.dialect.transitions.reclaimTasks({ now: toSqlTime(nowMs), scope: { kind: "expired_or_stale", staleBefore }, policy });
     return (await this.#db.run(stmt)).changes;
   }
 
@@ -271,24 +274,21 @@ export class QueueMaintenance {
    * `freelistCount` means VACUUM would shrink the file; a large WAL means checkpoints cannot keep up.
    */
   async getDatabaseStats(): Promise<DatabaseStats> {
-    const one = async (sql: string): Promise<unknown> => {
-      const row = (await this.#db.execute(sql)).rows[0];
+    const one = async (stmt: Statement): Promise<unknown> => {
+      const row = (await this.#db.run(stmt)).rows[0];
       return row === undefined ? undefined : Object.values(row)[0];
     };
-    const pageCount = Number(await one("PRAGMA page_count"));
-    const pageSize = Number(await one("PRAGMA page_size"));
-    const freelistCount = Number(await one("PRAGMA freelist_count"));
-    const journalMode = String(await one("PRAGMA journal_mode"));
-    const schemaVersion = Number(await one("PRAGMA user_version"));
-    const byStatus: Record<string, number> = Object.fromEntries(TASK_STATUSES.map((s) => [s, 0]));
-    let taskCount = 0;
-    for (const r of (await this.#db.execute("SELECT status, COUNT(*) AS n FROM task_queue GROUP BY status")).rows) {
-      const n = Number(r["n"]);
-      byStatus[String(r["status"])] = n;
-      taskCount += n;
-    }
-    const logCount = Number(await one("SELECT COUNT(*) FROM task_logs"));
-    const workerCount = Number(await one("SELECT COUNT(*) FROM workers"));
+    const sql = this.#sql;
+    const pageCount = Number(await one(sql.storageFigure("page_count")));
+    const pageSize = Number(await one(sql.storageFigure("page_size")));
+    const freelistCount = Number(await one(sql.storageFigure("freelist_count")));
+    const journalMode = String(await one(sql.storageFigure("journal_mode")));
+    const schemaVersion = Number(await one(sql.storageFigure("user_version")));
+    const counts = await readStatusCounts(this.#db);
+    const byStatus = counts.byStatus;
+    const taskCount = counts.total;
+    const logCount = Number(await one(sql.countRows("task_logs")));
+    const workerCount = Number(await one(sql.countRows("workers")));
     const path = await this.databasePath();
     let walSizeBytes: number | null = null;
     if (path !== null && this.#fs !== undefined) walSizeBytes = (await this.#fs.size(`${path}-wal`)) ?? 0;
@@ -322,14 +322,14 @@ export class QueueMaintenance {
     }
     const clock = this.#db.clock;
     const start = clock.now();
-    const timed = async (sql: string): Promise<number> => {
+    const timed = async (stmt: Statement): Promise<number> => {
       const t0 = clock.now();
-      await this.#db.execute(sql);
+      await this.#db.run(stmt);
       return clock.now() - t0;
     };
-    const analyze = await timed("ANALYZE");
-    const optimize = await timed("PRAGMA optimize");
-    const vacuum = full ? await timed("VACUUM") : null;
+    const analyze = await timed(this.#sql.analyze());
+    const optimize = await timed(this.#sql.optimize());
+    const vacuum = full ? await timed(this.#sql.vacuum()) : null;
     return Object.freeze({
       operations: Object.freeze<OptimizeOperation[]>(full ? ["analyze", "optimize", "vacuum"] : ["analyze", "optimize"]),
       durationsMs: Object.freeze({ analyze, optimize, vacuum }),
@@ -346,12 +346,8 @@ export class QueueMaintenance {
   async purgeCompleted(options: PurgeCompletedOptions): Promise<number> {
     const olderThanMs = nonNegative(options?.olderThanMs, "olderThanMs", "purgeCompleted");
     const before = toSqlTime(this.#db.clock.now() - olderThanMs);
-    const which = `status = 'completed' AND finished_at_utc < ?`;
-    const [, tasks] = await this.#db.batch([
-      { sql: `DELETE FROM task_logs WHERE task_id IN (SELECT id FROM task_queue WHERE ${which})`, params: [before] },
-      { sql: `DELETE FROM task_queue WHERE ${which}`, params: [before] },
-    ]);
-    return tasks?.changes ?? 0;
+    const results = await this.#db.batch(this.#db.dialect.transitions.purgeCompletedBefore(before));
+    return results.at(-1)?.changes ?? 0;
   }
 
   /**
@@ -362,8 +358,8 @@ export class QueueMaintenance {
    */
   async checkPragmas(): Promise<string[]> {
     const warnings: string[] = [];
-    const read = async (name: string): Promise<unknown> => {
-      const row = (await this.#db.execute(`PRAGMA ${name}`)).rows[0];
+    const read = async (name: ConnectionSetting): Promise<unknown> => {
+      const row = (await this.#db.run(this.#sql.connectionSetting(name))).rows[0];
       return row === undefined ? undefined : Object.values(row)[0];
     };
     const want = this.#pragmas;
@@ -379,7 +375,7 @@ export class QueueMaintenance {
       const expected = Number(want["busy_timeout"]);
       if (actual !== expected) warnings.push(`busy_timeout is ${actual} ms, expected ${expected} ms`);
     }
-    const levelCheck = async (name: string, names: Record<string, number>, show: (n: number) => string): Promise<void> => {
+    const levelCheck = async (name: "synchronous" | "foreign_keys", names: Record<string, number>, show: (n: number) => string): Promise<void> => {
       const raw = want[name];
       if (raw === undefined) return;
       const text = String(raw).toUpperCase();
@@ -400,7 +396,7 @@ export class QueueMaintenance {
   /** The main database file, from the options or `PRAGMA database_list`; `null` in memory. */
   async databasePath(): Promise<string | null> {
     if (this.#path !== undefined) return this.#path;
-    const rows = (await this.#db.execute("PRAGMA database_list")).rows;
+    const rows = (await this.#db.run(this.#sql.databaseList())).rows;
     const file = rows.find((r) => r["name"] === "main")?.["file"];
     return typeof file === "string" && file !== "" ? file : null;
   }

@@ -30,9 +30,9 @@ import {
 } from "./liveness.ts";
 import * as z from "zod/mini";
 import { parseOptions } from "../options.ts";
-import * as q from "../sql/sqlite.ts";
-import * as o from "../sql/observability-sqlite.ts";
-import { TASK_STATUSES, type TaskStatus } from "../task.ts";
+import { decodeJson, encodeJsonObject } from "../dialect/json.ts";
+import type { TaskStatus } from "../task.ts";
+import { readOldestWaitingAgeMs, readQueuedByType, readStatusCounts } from "./queue-figures.ts";
 
 /** A registered worker, from `workers`. */
 export interface Worker {
@@ -128,7 +128,7 @@ function checkThreshold(value: unknown, what: string): number {
 }
 
 function rowToWorker(row: Readonly<Record<string, SqlValue>>): Worker {
-  const caps = o.decodeJson(row["capabilities"]);
+  const caps = decodeJson(row["capabilities"]);
   return {
     workerId: String(row["worker_id"]),
     capabilities: (typeof caps === "object" && caps !== null && !Array.isArray(caps) ? caps : {}) as Record<string, unknown>,
@@ -176,13 +176,13 @@ export class WorkerHeartbeat {
    * so a worker needs no separate registration step.
    */
   async updateHeartbeat(workerId: string, capabilities: Readonly<Record<string, unknown>> = {}): Promise<void> {
-    const caps = o.encodeJsonObject(capabilities, "capabilities");
-    await this.#db.run(o.upsertWorker(checkWorkerId(workerId), caps, this.#nowText()));
+    const caps = encodeJsonObject(capabilities, "capabilities");
+    await this.#db.run(this.#db.dialect.observability.upsertWorker(checkWorkerId(workerId), caps, this.#nowText()));
   }
 
   /** Removes a worker's row when it stops, so it is neither active nor reported stale. */
   async deregister(workerId: string): Promise<boolean> {
-    const r = await this.#db.run(o.deleteWorker(checkWorkerId(workerId)));
+    const r = await this.#db.run(this.#db.dialect.observability.deleteWorker(checkWorkerId(workerId)));
     return r.changes > 0;
   }
 
@@ -191,7 +191,7 @@ export class WorkerHeartbeat {
    * (and registers nothing) if the worker is unknown, e.g. because cleanup removed it.
    */
   async touch(workerId: string): Promise<boolean> {
-    const r = await this.#db.run(o.touchWorker(checkWorkerId(workerId), this.#nowText()));
+    const r = await this.#db.run(this.#db.dialect.observability.touchWorker(checkWorkerId(workerId), this.#nowText()));
     return r.changes > 0;
   }
 
@@ -202,7 +202,7 @@ export class WorkerHeartbeat {
   async getActiveWorkers(activeThresholdMs: number = this.#activeMs): Promise<Worker[]> {
     const active = checkThreshold(activeThresholdMs, "activeThresholdMs");
     checkStaleNotBelowActive(active, this.#staleMs, THRESHOLD_KEYS);
-    const r = await this.#db.run(o.selectWorkers({ since: this.#cutoff(active) }));
+    const r = await this.#db.run(this.#db.dialect.observability.selectWorkers({ since: this.#cutoff(active) }));
     return r.rows.map(rowToWorker);
   }
 
@@ -213,13 +213,13 @@ export class WorkerHeartbeat {
   async getStaleWorkers(staleThresholdMs: number = this.#staleMs): Promise<Worker[]> {
     const stale = checkThreshold(staleThresholdMs, "staleThresholdMs");
     checkStaleNotBelowActive(this.#activeMs, stale, THRESHOLD_KEYS);
-    const r = await this.#db.run(o.selectWorkers({ before: this.#cutoff(stale) }));
+    const r = await this.#db.run(this.#db.dialect.observability.selectWorkers({ before: this.#cutoff(stale) }));
     return r.rows.map(rowToWorker);
   }
 
   /** Every registered worker with its liveness, most recent heartbeat first, for a dashboard. */
   async getAllWorkers(): Promise<WorkerLiveness[]> {
-    const r = await this.#db.run(o.selectWorkers());
+    const r = await this.#db.run(this.#db.dialect.observability.selectWorkers());
     const now = this.#db.clock.now();
     return r.rows.map((row) => this.#activity(rowToWorker(row), now));
   }
@@ -227,7 +227,7 @@ export class WorkerHeartbeat {
   /** How many workers there are and how many are active or stale, without listing them. */
   async countWorkers(): Promise<WorkerTotals> {
     const c = livenessCutoffs(this.#db.clock.now(), this.#thresholds());
-    const r = await this.#db.run(o.countWorkers(toSqlTime(c.activeSince), toSqlTime(c.staleBefore)));
+    const r = await this.#db.run(this.#db.dialect.observability.countWorkers(toSqlTime(c.activeSince), toSqlTime(c.staleBefore)));
     const row = r.rows[0];
     return { total: Number(row?.["total"] ?? 0), active: Number(row?.["active"] ?? 0), stale: Number(row?.["stale"] ?? 0) };
   }
@@ -239,20 +239,20 @@ export class WorkerHeartbeat {
    */
   async cleanupStaleWorkers(options: CleanupOptions = {}): Promise<number> {
     const opts = parseOptions(CleanupOptionsSchema, options, "cleanupStaleWorkers options");
-    const r = await this.#db.run(o.deleteStaleWorkers(this.#cutoff(this.#staleMs), opts.force ?? false));
+    const r = await this.#db.run(this.#db.dialect.observability.deleteStaleWorkers(this.#cutoff(this.#staleMs), opts.force ?? false));
     return r.changes;
   }
 
   /** One worker's liveness and task counts, to judge its health; null if it is not registered. */
   async getWorkerStats(workerId: string): Promise<WorkerStats | null> {
-    const r = await this.#db.run(o.selectWorkerSummaries(checkWorkerId(workerId)));
+    const r = await this.#db.run(this.#db.dialect.observability.selectWorkerSummaries(checkWorkerId(workerId)));
     const row = r.rows[0];
     return row === undefined ? null : this.#stats(row, this.#db.clock.now());
   }
 
   /** Every worker's liveness and task counts, most recent heartbeat first. */
   async getAllWorkersSummary(): Promise<WorkerStats[]> {
-    const r = await this.#db.run(o.selectWorkerSummaries(null));
+    const r = await this.#db.run(this.#db.dialect.observability.selectWorkerSummaries(null));
     const now = this.#db.clock.now();
     return r.rows.map((row) => this.#stats(row, now));
   }
@@ -268,7 +268,7 @@ export class WorkerHeartbeat {
    */
   async reclaimStaleWorkerTasks(options: ReclaimOptions = {}): Promise<number> {
     const opts = parseOptions(ReclaimOptionsSchema, options, "reclaimStaleWorkerTasks options");
-    const stmt = o.reclaimStaleWorkerTasks({
+    const stmt = this.#db.dialect.transitions.reclaimStaleWorkerTasks({
       now: this.#nowText(),
       staleBefore: this.#cutoff(this.#staleMs),
       policy: opts.policy ?? {},
@@ -319,7 +319,7 @@ export interface MonitoringMetrics {
   readonly queueDepthByType: Readonly<Record<string, number>>;
   /** completed / (completed + failed + dead_letter) over all tasks, or null before any ended. */
   readonly successRate: number | null;
-  /** Time since the oldest queued task was created (delayed ones included), or null when none is queued. */
+  /** How long the longest-waiting runnable task has waited (`readOldestWaitingAgeMs`), or null when none is waiting. */
   readonly oldestQueuedTaskAgeMs: number | null;
   readonly workers: WorkerTotals;
 }
@@ -365,22 +365,17 @@ export class QueueMonitoring {
 
   /** A snapshot of queue depth, outcomes, backlog age and workers, for a dashboard or an alert. */
   async getQueueMetrics(): Promise<MonitoringMetrics> {
-    const byStatus = await this.#db.run(q.countByStatus());
-    const byType = await this.#db.run(o.countQueuedByType());
-    const oldest = await this.#db.run(o.oldestQueuedCreatedAt());
+    const counts = await readStatusCounts(this.#db);
+    const types = await readQueuedByType(this.#db);
+    const oldest = await readOldestWaitingAgeMs(this.#db);
     const workers = await this.#heartbeat.countWorkers();
-    const depth: Record<string, number> = Object.fromEntries(TASK_STATUSES.map((s) => [s, 0]));
-    for (const row of byStatus.rows) depth[String(row["status"])] = Number(row["n"]);
-    const types: Record<string, number> = {};
-    for (const row of byType.rows) types[String(row["type"])] = Number(row["n"]);
-    const ended = (depth["completed"] ?? 0) + (depth["failed"] ?? 0) + (depth["dead_letter"] ?? 0);
-    const oldestText = oldest.rows[0]?.["oldest"];
+    const depth = counts.byStatus;
+    const ended = depth.completed + depth.failed + depth.dead_letter;
     return {
-      queueDepthByStatus: depth as Record<TaskStatus, number>,
-      queueDepthByType: types,
-      successRate: ended === 0 ? null : (depth["completed"] ?? 0) / ended,
-      oldestQueuedTaskAgeMs:
-        oldestText === null || oldestText === undefined ? null : this.#db.clock.now() - fromSqlTime(String(oldestText)),
+      queueDepthByStatus: { ...depth },
+      queueDepthByType: { ...types },
+      successRate: ended === 0 ? null : depth.completed / ended,
+      oldestQueuedTaskAgeMs: oldest,
       workers,
     };
   }

@@ -15,193 +15,32 @@ import type { SqlValue } from "../driver.ts";
 import { QueueValidationError } from "../errors.ts";
 import { TASK_STATUSES, type TaskStatus } from "../task.ts";
 import { resolveLivenessThresholds, workerState, type WorkerState } from "./liveness.ts";
+import {
+  DEFAULT_HEALTH_THRESHOLDS,
+  type PrometheusOptions,
+  type ProcessingTimeOptions,
+  type ProcessingTimePercentiles,
+  type QueueDepthByStatus,
+  type QueueDepthOptions,
+  type QueueHealthStatus,
+  type QueueHealthSummary,
+  type QueueHealthThresholds,
+  type QueueMetricsOptions,
+  type RetryMetrics,
+  type SuccessFailureRates,
+  type ThroughputMetrics,
+  type WindowOptions,
+  type WorkerActivity,
+  type WorkerCounts,
+} from "./metrics-types.ts";
+import { METRIC_NAME, renderPrometheus } from "./prometheus.ts";
+import { readOldestWaitingAgeMs, readQueuedByType, readStatusCounts } from "./queue-figures.ts";
 
 const HOUR_MS = 3_600_000;
 
-/** Thresholds of {@link QueueMetrics.getQueueHealthSummary}; see there for how they are applied. */
-export interface QueueHealthThresholds {
-  /** Failure rate over the last 24 h above which the queue is `degraded`. @default 0.05 */
-  readonly degradedFailureRate: number;
-  /** Failure rate over the last 24 h above which the queue is `unhealthy`. @default 0.25 */
-  readonly unhealthyFailureRate: number;
-  /** Wait of the longest-waiting runnable task above which the queue is `degraded`. @default 300000 */
-  readonly degradedOldestQueuedAgeMs: number;
-  /** Wait of the longest-waiting runnable task above which the queue is `unhealthy`. @default 3600000 */
-  readonly unhealthyOldestQueuedAgeMs: number;
-}
+export * from "./metrics-types.ts";
+export { PROMETHEUS_CONTENT_TYPE } from "./prometheus.ts";
 
-/** The health thresholds used when {@link QueueMetricsOptions.healthThresholds} leaves one out. */
-export const DEFAULT_HEALTH_THRESHOLDS: QueueHealthThresholds = Object.freeze({
-  degradedFailureRate: 0.05,
-  unhealthyFailureRate: 0.25,
-  degradedOldestQueuedAgeMs: 5 * 60_000,
-  unhealthyOldestQueuedAgeMs: HOUR_MS,
-});
-
-/** Options of {@link QueueMetrics}. */
-export interface QueueMetricsOptions {
-  /**
-   * A worker whose last heartbeat is at most this old counts as active.
-   * @default 60000
-   */
-  readonly activeWorkerThresholdMs?: number | undefined;
-  /**
-   * A worker whose last heartbeat is older than this counts as stale. Must be at least
-   * `activeWorkerThresholdMs`; a worker in between is `late` (neither active nor stale).
-   * @default 300000
-   */
-  readonly staleWorkerThresholdMs?: number | undefined;
-  /** Overrides some of {@link DEFAULT_HEALTH_THRESHOLDS}. */
-  readonly healthThresholds?: Partial<QueueHealthThresholds> | undefined;
-}
-
-/** Options of the windowed figures: the window reaches back this many hours from now. */
-export interface WindowOptions {
-  /** Window length in hours (fractions allowed); must be positive. */
-  readonly hours?: number | undefined;
-}
-
-/** Options of {@link QueueMetrics.getProcessingTimePercentiles}. */
-export interface ProcessingTimeOptions extends WindowOptions {
-  /** Only tasks of this type. @default every type */
-  readonly type?: string | undefined;
-}
-
-/** Options of {@link QueueMetrics.getQueueDepth}. */
-export interface QueueDepthOptions {
-  /** Only tasks of this type. @default every type */
-  readonly type?: string | undefined;
-  /** Only tasks in this status. @default "queued" */
-  readonly status?: TaskStatus | undefined;
-}
-
-/** Options of {@link QueueMetrics.toPrometheus}. */
-export interface PrometheusOptions {
-  /** Prefix of every metric name; must itself be a valid metric name. @default "prismq_queue" */
-  readonly prefix?: string | undefined;
-}
-
-/** Task counts by status: every {@link TASK_STATUSES} key, 0 when no task has it. */
-export type QueueDepthByStatus = Readonly<Record<TaskStatus, number>>;
-
-/** Outcomes of the tasks that finished in a window. */
-export interface SuccessFailureRates {
-  readonly windowHours: number;
-  readonly completed: number;
-  readonly failed: number;
-  readonly deadLetter: number;
-  /** `completed + failed + deadLetter` (cancelled tasks are not counted). */
-  readonly total: number;
-  /** `completed / total`, or null when nothing finished. */
-  readonly successRate: number | null;
-  /** `(failed + deadLetter) / total`, or null when nothing finished. */
-  readonly failureRate: number | null;
-}
-
-/** How recently a worker sent a heartbeat, by the thresholds of {@link QueueMetricsOptions}. */
-export type { WorkerState } from "./liveness.ts";
-
-/** One row of {@link QueueMetrics.getWorkerActivity}. */
-export interface WorkerActivity {
-  readonly workerId: string;
-  /** The registered capabilities (parsed JSON; `{}` if the stored text is not a JSON object). */
-  readonly capabilities: Readonly<Record<string, unknown>>;
-  /** Last heartbeat, epoch ms. */
-  readonly heartbeatAt: number;
-  readonly msSinceHeartbeat: number;
-  readonly state: WorkerState;
-  /** Tasks in `processing` whose lease this worker holds. */
-  readonly processingTasks: number;
-  /** Tasks this worker completed in the last hour. */
-  readonly completedLastHour: number;
-  /** Tasks this worker ended as `failed` or `dead_letter` in the last hour (retries not counted). */
-  readonly failedLastHour: number;
-}
-
-/** Finished tasks per unit of time over a window. */
-export interface ThroughputMetrics {
-  readonly windowHours: number;
-  readonly completed: number;
-  /** Ended `failed` or `dead_letter`. */
-  readonly failed: number;
-  /** `completed + failed`. */
-  readonly total: number;
-  /** `total` per minute of the window. */
-  readonly tasksPerMinute: number;
-  /** `total` per second of the window. */
-  readonly tasksPerSecond: number;
-}
-
-/** Retry figures over the tasks created in a window. */
-export interface RetryMetrics {
-  readonly windowHours: number;
-  /** Tasks created in the window, any status. */
-  readonly totalTasks: number;
-  /** Tasks claimed more than once (`attempts > 1`). */
-  readonly retriedTasks: number;
-  /** `retriedTasks / totalTasks`, or null when no task was created. */
-  readonly retryRate: number | null;
-  /** Mean `attempts` over the tasks claimed at least once, or null when none was. */
-  readonly averageAttempts: number | null;
-  /** Retried tasks that ended `completed`. */
-  readonly retriedThenCompleted: number;
-  /** Tasks that ended `failed` with every attempt spent (`attempts >= max_attempts`). */
-  readonly exhausted: number;
-}
-
-/** Processing-time distribution, in milliseconds; every figure null when `count` is 0. */
-export interface ProcessingTimePercentiles {
-  readonly windowHours: number;
-  readonly count: number;
-  readonly sumMs: number;
-  readonly minMs: number | null;
-  readonly maxMs: number | null;
-  readonly meanMs: number | null;
-  readonly p50Ms: number | null;
-  readonly p90Ms: number | null;
-  readonly p95Ms: number | null;
-  readonly p99Ms: number | null;
-}
-
-/** Verdict of {@link QueueMetrics.getQueueHealthSummary}. */
-export type QueueHealthStatus = "healthy" | "degraded" | "unhealthy";
-
-/** Worker counts by heartbeat age. */
-export interface WorkerCounts {
-  readonly total: number;
-  readonly active: number;
-  readonly late: number;
-  readonly stale: number;
-}
-
-/** The dashboard object of {@link QueueMetrics.getQueueHealthSummary}. */
-export interface QueueHealthSummary {
-  readonly status: QueueHealthStatus;
-  /** One line per threshold crossed; empty when healthy. */
-  readonly reasons: readonly string[];
-  /** When the figures were taken (clock time, epoch ms). */
-  readonly generatedAt: number;
-  /** Tasks in `queued`. */
-  readonly queueDepth: number;
-  readonly depthByStatus: QueueDepthByStatus;
-  readonly oldestQueuedTaskAgeMs: number | null;
-  readonly successFailureRates24h: SuccessFailureRates;
-  readonly throughput1h: ThroughputMetrics;
-  readonly workers: WorkerCounts;
-}
-
-/** The `Content-Type` a `/metrics` endpoint serving {@link QueueMetrics.toPrometheus} should send. */
-export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
-
-const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-
-/** The quantiles of the Prometheus summary, as rank percentages and as label text. */
-const QUANTILES: readonly (readonly [percent: number, label: string])[] = [
-  [50, "0.5"],
-  [90, "0.9"],
-  [95, "0.95"],
-  [99, "0.99"],
-];
 
 function num(v: SqlValue | undefined): number {
   return typeof v === "number" ? v : typeof v === "bigint" ? Number(v) : Number(v ?? 0);
@@ -236,24 +75,6 @@ function parseCapabilities(text: SqlValue | undefined): Readonly<Record<string, 
     // A hand-written, non-JSON capabilities value is reported as no capabilities, not refused.
     return {};
   }
-}
-
-/** Escapes a label value for the text format: backslash, double quote and line feed. */
-function escapeLabelValue(value: string): string {
-  return value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
-}
-
-/** Escapes `# HELP` text: backslash and line feed (a quote needs no escape there). */
-function escapeHelp(text: string): string {
-  return text.replace(/\\/g, "\\\\").replace(/\n/g, "\\n");
-}
-
-/** Formats a sample value as Go's `ParseFloat` reads it (`NaN`, `+Inf`, `-Inf`, decimal or exponent). */
-function formatValue(v: number): string {
-  if (Number.isNaN(v)) return "NaN";
-  if (v === Number.POSITIVE_INFINITY) return "+Inf";
-  if (v === Number.NEGATIVE_INFINITY) return "-Inf";
-  return String(v);
 }
 
 function freeze<T extends object>(o: T): T {
@@ -323,13 +144,7 @@ export class QueueMetrics {
         `status: expected one of ${TASK_STATUSES.join(", ")}`,
       ]);
     }
-    const params: SqlValue[] = [status];
-    let where = "status = ?";
-    if (options.type !== undefined) {
-      where += " AND type = ?";
-      params.push(options.type);
-    }
-    const r = await this.#db.execute(`SELECT COUNT(*) AS n FROM task_queue WHERE ${where}`, params);
+    const r = await this.#db.run(this.#db.dialect.reads.countInStatus(status, options.type ?? null));
     return num(r.rows[0]?.["n"]);
   }
 
@@ -338,19 +153,12 @@ export class QueueMetrics {
    * list, written by hand, is included under its own name.
    */
   async getQueueDepthByStatus(): Promise<QueueDepthByStatus> {
-    const r = await this.#db.execute("SELECT status, COUNT(*) AS n FROM task_queue GROUP BY status");
-    const out: Record<string, number> = Object.fromEntries(TASK_STATUSES.map((s) => [s, 0]));
-    for (const row of r.rows) out[String(row["status"])] = num(row["n"]);
-    return freeze(out as Record<TaskStatus, number>);
+    return (await readStatusCounts(this.#db)).byStatus;
   }
 
   /** Queued task counts by type, in type order; types with nothing queued are absent. */
   async getQueueDepthByType(): Promise<Readonly<Record<string, number>>> {
-    const r = await this.#db.execute(
-      "SELECT type, COUNT(*) AS n FROM task_queue WHERE status = 'queued' GROUP BY type ORDER BY type",
-    );
-    // fromEntries defines own properties, so a type named "__proto__" is a key like any other.
-    return freeze(Object.fromEntries(r.rows.map((row) => [String(row["type"]), num(row["n"])])));
+    return readQueuedByType(this.#db);
   }
 
   /**
@@ -361,15 +169,7 @@ export class QueueMetrics {
    * clock by another process reads as 0).
    */
   async getOldestQueuedTaskAge(): Promise<number | null> {
-    const now = this.#db.clock.now();
-    const r = await this.#db.execute(
-      "SELECT MIN(MAX(created_at_utc, run_after_utc)) AS since FROM task_queue WHERE status = 'queued' AND run_after_utc <= ?",
-      [toSqlTime(now)],
-    );
-    const since = r.rows[0]?.["since"];
-    if (since === null || since === undefined) return null;
-    const at = fromSqlTime(String(since));
-    return Number.isNaN(at) ? null : Math.max(0, now - at);
+    return readOldestWaitingAgeMs(this.#db);
   }
 
   /**
@@ -400,22 +200,7 @@ export class QueueMetrics {
   async getWorkerActivity(): Promise<readonly WorkerActivity[]> {
     const now = this.#db.clock.now();
     const hourAgo = toSqlTime(now - HOUR_MS);
-    // One pass over task_queue grouped by holder, joined to the (small) workers table.
-    const r = await this.#db.execute(
-      `SELECT w.worker_id, w.capabilities, w.heartbeat_utc,
-              COALESCE(t.processing, 0) AS processing,
-              COALESCE(t.completed, 0) AS completed,
-              COALESCE(t.failed, 0) AS failed
-       FROM workers w
-       LEFT JOIN (
-         SELECT locked_by,
-                SUM(status = 'processing') AS processing,
-                SUM(status = 'completed' AND finished_at_utc >= ?) AS completed,
-                SUM(status IN ('failed', 'dead_letter') AND finished_at_utc >= ?) AS failed
-         FROM task_queue WHERE locked_by IS NOT NULL GROUP BY locked_by
-       ) t ON t.locked_by = w.worker_id`,
-      [hourAgo, hourAgo],
-    );
+    const r = await this.#db.run(this.#db.dialect.observability.workerActivitySince(hourAgo));
     const out = r.rows.map((row): WorkerActivity => {
       const heartbeatAt = fromSqlTime(String(row["heartbeat_utc"]));
       const msSinceHeartbeat = now - heartbeatAt;
@@ -461,16 +246,7 @@ export class QueueMetrics {
   async getRetryMetrics(options: WindowOptions = {}): Promise<RetryMetrics> {
     const hours = positive("hours", options.hours ?? 24);
     const since = toSqlTime(this.#db.clock.now() - hours * HOUR_MS);
-    const r = await this.#db.execute(
-      `SELECT COUNT(*) AS total,
-              SUM(attempts > 1) AS retried,
-              SUM(attempts >= 1) AS ran,
-              SUM(CASE WHEN attempts >= 1 THEN attempts ELSE 0 END) AS attempts_sum,
-              SUM(status = 'completed' AND attempts > 1) AS retried_completed,
-              SUM(status = 'failed' AND attempts >= max_attempts) AS exhausted
-       FROM task_queue WHERE created_at_utc >= ?`,
-      [since],
-    );
+    const r = await this.#db.run(this.#db.dialect.observability.retryFiguresSince(since));
     const row = r.rows[0] ?? {};
     const total = num(row["total"]);
     const retried = num(row["retried"]);
@@ -498,17 +274,8 @@ export class QueueMetrics {
    */
   async getProcessingTimePercentiles(options: ProcessingTimeOptions = {}): Promise<ProcessingTimePercentiles> {
     const hours = positive("hours", options.hours ?? 24);
-    const params: SqlValue[] = [toSqlTime(this.#db.clock.now() - hours * HOUR_MS)];
-    let typeFilter = "";
-    if (options.type !== undefined) {
-      typeFilter = " AND type = ?";
-      params.push(options.type);
-    }
-    const r = await this.#db.execute(
-      `SELECT processing_started_utc AS started, finished_at_utc AS finished FROM task_queue
-       WHERE status = 'completed' AND finished_at_utc >= ? AND processing_started_utc IS NOT NULL${typeFilter}`,
-      params,
-    );
+    const since = toSqlTime(this.#db.clock.now() - hours * HOUR_MS);
+    const r = await this.#db.run(this.#db.dialect.observability.completedDurationsSince(since, options.type ?? null));
     const durations: number[] = [];
     for (const row of r.rows) {
       const d = fromSqlTime(String(row["finished"])) - fromSqlTime(String(row["started"]));
@@ -619,62 +386,15 @@ export class QueueMetrics {
     const workers = await this.#workerCounts();
     const oldest = await this.getOldestQueuedTaskAge();
 
-    const lines: string[] = [];
-    const family = (name: string, type: "gauge" | "counter" | "summary", help: string): string => {
-      const full = `${prefix}_${name}`;
-      lines.push(`# HELP ${full} ${escapeHelp(help)}`, `# TYPE ${full} ${type}`);
-      return full;
-    };
-    const sample = (name: string, labels: Readonly<Record<string, string>>, value: number): void => {
-      const entries = Object.entries(labels);
-      const text =
-        entries.length === 0 ? "" : `{${entries.map(([k, v]) => `${k}="${escapeLabelValue(v)}"`).join(",")}}`;
-      lines.push(`${name}${text} ${formatValue(value)}`);
-    };
-
-    const tasks = family("tasks", "gauge", "Tasks in the queue table by status.");
-    for (const [status, n] of Object.entries(byStatus)) sample(tasks, { status }, n);
-
-    const queued = family("queued_tasks", "gauge", "Queued tasks by type.");
-    for (const [type, n] of Object.entries(byType)) sample(queued, { type }, n);
-
-    for (const [status, name] of [
-      ["completed", "completed_total"],
-      ["failed", "failed_total"],
-      ["dead_letter", "dead_letter_total"],
-    ] as const) {
-      const full = family(name, "counter", `Tasks in status ${status} (rows now in the table).`);
-      sample(full, {}, byStatus[status]);
-    }
-
-    const proc = family(
-      "processing_seconds",
-      "summary",
-      "Processing time of tasks completed in the last 24 hours (nearest-rank quantiles).",
-    );
-    const quantileMs = [processing.p50Ms, processing.p90Ms, processing.p95Ms, processing.p99Ms];
-    QUANTILES.forEach(([, label], i) => {
-      const ms = quantileMs[i];
-      sample(proc, { quantile: label }, ms === null || ms === undefined ? Number.NaN : ms / 1000);
+    return renderPrometheus({
+      prefix,
+      byStatus,
+      byType,
+      processing,
+      workers,
+      oldestMs: oldest,
+      busyRetries: this.#db.busyRetryCount,
     });
-    sample(`${proc}_sum`, {}, processing.sumMs / 1000);
-    sample(`${proc}_count`, {}, processing.count);
-
-    const busy = family("busy_retries_total", "counter", "Busy retries spent by this database connection.");
-    sample(busy, {}, this.#db.busyRetryCount);
-
-    const w = family("workers", "gauge", "Registered workers by heartbeat state.");
-    sample(w, { state: "active" }, workers.active);
-    sample(w, { state: "stale" }, workers.stale);
-
-    const age = family(
-      "oldest_queued_task_age_seconds",
-      "gauge",
-      "How long the longest-waiting runnable queued task has waited.",
-    );
-    sample(age, {}, (oldest ?? 0) / 1000);
-
-    return `${lines.join("\n")}\n`;
   }
 
   #workerState(msSinceHeartbeat: number): WorkerState {
@@ -683,7 +403,7 @@ export class QueueMetrics {
 
   async #workerCounts(): Promise<WorkerCounts> {
     const now = this.#db.clock.now();
-    const r = await this.#db.execute("SELECT heartbeat_utc FROM workers");
+    const r = await this.#db.run(this.#db.dialect.observability.workerHeartbeats());
     const counts = { total: 0, active: 0, late: 0, stale: 0 };
     for (const row of r.rows) {
       counts.total++;
@@ -694,11 +414,7 @@ export class QueueMetrics {
 
   async #finishedCounts(hours: number): Promise<{ completed: number; failed: number; deadLetter: number }> {
     const since = toSqlTime(this.#db.clock.now() - hours * HOUR_MS);
-    const r = await this.#db.execute(
-      `SELECT status, COUNT(*) AS n FROM task_queue
-       WHERE status IN ('completed', 'failed', 'dead_letter') AND finished_at_utc >= ? GROUP BY status`,
-      [since],
-    );
+    const r = await this.#db.run(this.#db.dialect.observability.countFinishedSince(since));
     const c = { completed: 0, failed: 0, deadLetter: 0 };
     for (const row of r.rows) {
       const s = String(row["status"]);

@@ -22,7 +22,10 @@ import type { SqlValue, Statement } from "../driver.ts";
 import { describeThrown, isQueueError, QueueValidationError } from "../errors.ts";
 import * as z from "zod/mini";
 import { parseOptions } from "../options.ts";
-import * as o from "../sql/observability-sqlite.ts";
+import { decodeJson, encodeJsonObject } from "../dialect/json.ts";
+import type { QueueDialect } from "../dialect/dialect.ts";
+import { sqliteDialect } from "../dialect/sqlite/index.ts";
+import { transitionLevel, transitionMessage } from "../dialect/transition.ts";
 import { TASK_STATUSES, type TaskStatus } from "../task.ts";
 
 /** Log levels of `task_logs.level`, least to most severe (the seed's names). */
@@ -116,7 +119,7 @@ function eventEntry(level: unknown, message: unknown, details: unknown): LogEntr
   const lvl = checkLevel(level);
   if (typeof message !== "string") throw new QueueValidationError("invalid task log", ["message: expected a string"]);
   const d = checkDetails(details);
-  return { level: lvl, message, details: d, detailsText: d === null ? null : o.encodeJsonObject(d, "task log details") };
+  return { level: lvl, message, details: d, detailsText: d === null ? null : encodeJsonObject(d, "task log details") };
 }
 
 // The seed's levels: a transition into failed/dead_letter is an ERROR, into completed an INFO,
@@ -125,8 +128,7 @@ function transitionEntry(fromStatus: unknown, toStatus: unknown, details: unknow
   const extra = checkDetails(details);
   const from = checkStatus(fromStatus, "fromStatus");
   const to = checkStatus(toStatus, "toStatus");
-  const level: LogLevel = to === "failed" || to === "dead_letter" ? "ERROR" : to === "completed" ? "INFO" : "DEBUG";
-  return eventEntry(level, `Status transition: ${from} → ${to}`, { from_status: from, to_status: to, ...extra });
+  return eventEntry(transitionLevel(to), transitionMessage(from, to), { from_status: from, to_status: to, ...extra });
 }
 
 function errorEntry(error: unknown, details: unknown): LogEntry {
@@ -167,6 +169,8 @@ export interface LogInsertOptions {
    * `insertTaskLogIfChanged`); the statement then has no RETURNING.
    */
   readonly ifPreviousChanged?: boolean;
+  /** The dialect to build for (`db.dialect`). @default sqliteDialect */
+  readonly dialect?: QueueDialect | undefined;
 }
 
 function entryInsert(taskId: unknown, entry: LogEntry, atMs: number, options?: LogInsertOptions): Statement {
@@ -178,7 +182,8 @@ function entryInsert(taskId: unknown, entry: LogEntry, atMs: number, options?: L
     message: entry.message,
     details: entry.detailsText,
   };
-  return options?.ifPreviousChanged === true ? o.insertTaskLogIfChanged(row) : o.insertTaskLog(row);
+  const sql = (options?.dialect ?? sqliteDialect).observability;
+  return options?.ifPreviousChanged === true ? sql.insertTaskLogIfChanged(row) : sql.insertTaskLog(row);
 }
 
 /**
@@ -239,7 +244,7 @@ function rowToTaskLog(row: Readonly<Record<string, SqlValue>>): TaskLog {
     at: fromSqlTime(String(row["at_utc"])),
     level: String(row["level"]) as LogLevel,
     message: message === null || message === undefined ? null : String(message),
-    details: o.decodeJson(row["details"]),
+    details: decodeJson(row["details"]),
   });
 }
 
@@ -260,7 +265,8 @@ export class TaskLogger {
    * read back after the fact. Returns the new `log_id`.
    */
   async log(taskId: number, level: LogLevel, message: string, details?: LogDetails | null): Promise<number> {
-    const stmt = taskLogInsert(taskId, level, message, details, this.#db.clock.now());
+    const entry = eventEntry(level, message, details);
+    const stmt = entryInsert(taskId, entry, this.#db.clock.now(), { dialect: this.#db.dialect });
     const r = await this.#db.run(stmt);
     return Number(r.rows[0]?.["log_id"]);
   }
@@ -268,14 +274,14 @@ export class TaskLogger {
   /** A task's history, newest first, to see what happened to it. */
   async getTaskLogs(taskId: number, query: TaskLogQuery = {}): Promise<TaskLog[]> {
     const q = parseOptions(TaskLogQuerySchema, query, "getTaskLogs options");
-    const r = await this.#db.run(o.selectTaskLogs({ taskId: checkTaskId(taskId), level: q.level ?? null, limit: q.limit ?? 100 }));
+    const r = await this.#db.run(this.#db.dialect.observability.selectTaskLogs({ taskId: checkTaskId(taskId), level: q.level ?? null, limit: q.limit ?? 100 }));
     return r.rows.map(rowToTaskLog);
   }
 
   /** The latest log rows across all tasks, newest first, for a live view of the queue. */
   async getRecentLogs(query: TaskLogQuery = {}): Promise<TaskLog[]> {
     const q = parseOptions(TaskLogQuerySchema, query, "getRecentLogs options");
-    const r = await this.#db.run(o.selectTaskLogs({ taskId: null, level: q.level ?? null, limit: q.limit ?? 100 }));
+    const r = await this.#db.run(this.#db.dialect.observability.selectTaskLogs({ taskId: null, level: q.level ?? null, limit: q.limit ?? 100 }));
     return r.rows.map(rowToTaskLog);
   }
 
@@ -288,7 +294,7 @@ export class TaskLogger {
       throw new QueueValidationError("invalid deleteOldLogs", [`days: expected a number >= 0, got ${String(days)}`]);
     }
     const cutoff = this.#db.clock.now() - days * DAY_MS;
-    const r = await this.#db.run(o.deleteTaskLogsBefore(toSqlTime(cutoff)));
+    const r = await this.#db.run(this.#db.dialect.observability.deleteTaskLogsBefore(toSqlTime(cutoff)));
     return r.changes;
   }
 }

@@ -1,0 +1,144 @@
+/**
+ * Claim: the one statement that leases queued tasks (`queued → processing`) in a strategy's order,
+ * preceded, when logging, by its transition rows.
+ *
+ * @internal
+ * @module
+ */
+import type { SqlValue, Statement } from "../../driver.ts";
+import type { ClaimStrategy } from "../../strategies.ts";
+import { transitionLogWhere } from "./log.ts";
+
+const ORDER: Record<Exclude<ClaimStrategy, "WEIGHTED_RANDOM">, string> = {
+  FIFO: "run_after_utc ASC, id ASC",
+  LIFO: "run_after_utc DESC, id DESC",
+  PRIORITY: "priority ASC, run_after_utc ASC, id ASC",
+};
+
+// Each ordered claim walks the index whose order is the strategy's order and stops at the first
+// eligible rows. Left to itself the planner picks the run_after range for PRIORITY and sorts the
+// whole backlog in a temp B-tree (measured: ~2 ms per claim at 10k queued, vs ~0.05 ms).
+const INDEX: Record<Exclude<ClaimStrategy, "WEIGHTED_RANDOM">, string> = {
+  FIFO: "ix_task_queued_time",
+  LIFO: "ix_task_queued_time",
+  PRIORITY: "ix_task_status_prio_time",
+};
+
+/** Filters shared by every claim: runnable, a handled type, requirements met. */
+function eligible(types: readonly string[], capabilities: string): { where: string; params: SqlValue[] } {
+  const typeFilter = types.length > 0 ? ` AND type IN (${types.map(() => "?").join(", ")})` : "";
+  // Every key of the task's compatibility must equal the worker's capability of that key.
+  // CASE keeps json_each away from a hand-written, invalid JSON value (such a task is skipped).
+  const compat =
+    ` AND (compatibility = '{}' OR CASE WHEN json_valid(compatibility) THEN NOT EXISTS (` +
+    `SELECT 1 FROM json_each(task_queue.compatibility) AS c` +
+    ` WHERE c.value IS NOT json_extract(?, '$."' || c.key || '"')) ELSE 0 END)`;
+  return {
+    where: `status = 'queued' AND run_after_utc <= ?${typeFilter}${compat}`,
+    params: [...types, capabilities],
+  };
+}
+
+/** Parameters of a claim. */
+export interface ClaimParams {
+  readonly workerId: string;
+  readonly now: string;
+  readonly leaseUntil: string;
+  readonly types: readonly string[];
+  /** JSON object of the worker's capabilities. */
+  readonly capabilities: string;
+}
+
+const CLAIM_SET =
+  `SET status = 'processing', locked_by = ?, lease_token = lease_token + 1, lease_until_utc = ?,` +
+  ` reserved_at_utc = ?, processing_started_utc = ?, updated_at_utc = ?, attempts = attempts + 1`;
+
+/** The subquery that picks the ids a claim takes, and its parameters. */
+interface Pick {
+  readonly sql: string;
+  readonly params: readonly SqlValue[];
+}
+
+function checkedLimit(limit: number): number {
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`claim limit must be a positive integer, got ${String(limit)}`);
+  return limit;
+}
+
+function orderedPick(strategy: Exclude<ClaimStrategy, "WEIGHTED_RANDOM">, p: ClaimParams, limit: number): Pick {
+  const e = eligible(p.types, p.capabilities);
+  return {
+    // The limit is written into the text, not bound: measured, a bound `LIMIT ?` made the pick
+    // several times slower. `limit` is a checked integer, and each value is one cached statement.
+    sql: `SELECT id FROM task_queue INDEXED BY ${INDEX[strategy]} WHERE ${e.where} ORDER BY ${ORDER[strategy]} LIMIT ${checkedLimit(limit)}`,
+    params: [p.now, ...e.params],
+  };
+}
+
+// A running sum of weights in (priority, run_after_utc, id) order; the first row whose running
+// sum exceeds u × total is drawn. If rounding leaves no such row (u very near 1), the last row.
+function weightedPick(p: ClaimParams, u: number): Pick {
+  const e = eligible(p.types, p.capabilities);
+  return {
+    sql:
+      `SELECT id FROM (SELECT id,` +
+      ` SUM(1.0 / max(priority, 1)) OVER (ORDER BY priority, run_after_utc, id ROWS UNBOUNDED PRECEDING) AS cum,` +
+      ` SUM(1.0 / max(priority, 1)) OVER () AS total` +
+      ` FROM task_queue WHERE ${e.where})` +
+      ` ORDER BY CASE WHEN cum > ? * total THEN 0 ELSE 1 END, CASE WHEN cum > ? * total THEN cum ELSE -cum END` +
+      ` LIMIT 1`,
+    params: [p.now, ...e.params, u, u],
+  };
+}
+
+function claimWith(pick: Pick, p: ClaimParams, single: boolean): Statement {
+  // `+status` re-checks the status without letting the planner scan the status index: the ids
+  // from the subquery are looked up by rowid. For one task `id = (…)` is used: measured at a
+  // 30k backlog, 27 µs against 166 µs for `id IN (…)` with LIMIT 1.
+  const match = single ? `id = (${pick.sql})` : `id IN (${pick.sql})`;
+  return {
+    sql: `UPDATE task_queue ${CLAIM_SET} WHERE ${match} AND +status = 'queued' RETURNING *`,
+    params: [p.workerId, p.leaseUntil, p.now, p.now, p.now, ...pick.params],
+  };
+}
+
+// The claim's log rows, written just before it in the same transaction with the same pick: the
+// pick is deterministic (a total order, or the same u), so it selects exactly the rows the
+// UPDATE then leases.
+function claimLog(pick: Pick, p: ClaimParams): Statement {
+  return transitionLogWhere({
+    from: "queued",
+    to: "processing",
+    where: `id IN (${pick.sql})`,
+    whereParams: pick.params,
+    details: { worker_id: "?", attempt: "attempts + 1", lease_token: "lease_token + 1" },
+    detailsParams: [p.workerId],
+    now: p.now,
+  });
+}
+
+/**
+ * Claims up to `limit` tasks in one statement: the subquery picks them in the strategy's order
+ * and the UPDATE leases them. SQLite runs the whole statement under one write lock, so two
+ * workers can never claim the same row. With `withLog`, the log INSERT comes first: the claim
+ * is then the last statement of the returned list.
+ */
+export function claimOrdered(
+  strategy: Exclude<ClaimStrategy, "WEIGHTED_RANDOM">,
+  p: ClaimParams,
+  limit: number,
+  withLog = false,
+): Statement[] {
+  const pick = orderedPick(strategy, p, limit);
+  const claim = claimWith(pick, p, limit === 1);
+  return withLog ? [claimLog(pick, p), claim] : [claim];
+}
+
+/**
+ * Claims one task drawn with probability proportional to `1 / max(priority, 1)`, using the
+ * caller's uniform `u` in [0, 1). Same shape as {@link claimOrdered}.
+ */
+export function claimWeightedRandom(p: ClaimParams, u: number, withLog = false): Statement[] {
+  const pick = weightedPick(p, u);
+  const claim = claimWith(pick, p, true);
+  return withLog ? [claimLog(pick, p), claim] : [claim];
+}

@@ -1,0 +1,39 @@
+/**
+ * Reading and pruning `task_logs`. Writing a row is `./log.ts`, the one place rows are written.
+ *
+ * @internal
+ * @module
+ */
+import type { SqlValue, Statement } from "../../driver.ts";
+import { SQL_MS_TIME } from "./time.ts";
+
+/** Filter of {@link selectTaskLogs}: one task's logs or everyone's, optionally one level. */
+export interface TaskLogFilter {
+  readonly taskId: number | null;
+  readonly level: string | null;
+  readonly limit: number;
+}
+
+/** Log rows, newest first (`log_id` breaks ties within one millisecond). */
+export function selectTaskLogs(f: TaskLogFilter): Statement {
+  const where: string[] = [];
+  const params: SqlValue[] = [];
+  if (f.taskId !== null) {
+    where.push("task_id = ?");
+    params.push(f.taskId);
+  }
+  if (f.level !== null) {
+    where.push("level = ?");
+    params.push(f.level);
+  }
+  const w = where.length > 0 ? ` WHERE ${where.join(" AND ")}` : "";
+  return {
+    sql: `SELECT log_id, task_id, at_utc, level, message, details FROM task_logs${w} ORDER BY at_utc DESC, log_id DESC LIMIT ?`,
+    params: [...params, f.limit],
+  };
+}
+
+/** DELETE log rows written before `cutoff`. */
+export function deleteTaskLogsBefore(cutoff: string): Statement {
+  return { sql: `DELETE FROM task_logs WHERE ${SQL_MS_TIME("at_utc")} < ?`, params: [cutoff] };
+}

@@ -7,22 +7,15 @@
  */
 import { backoffMs } from "../../src/backoff.ts";
 import { toSqlTime } from "../../src/clock.ts";
-import { LeaseLostError } from "../../src/errors.ts";
-import { finishFailed, retryTask } from "../../src/sql/sqlite.ts";
-import type { Task } from "../../src/task.ts";
-import { BrokenWorkerBase } from "./base.ts";
+import { retryTask } from "../../src/sql/sqlite.ts";
+import { backoffOf, brokenOperations } from "./base.ts";
 
-export class BackoffOffByOneWorker extends BrokenWorkerBase {
-  override async failTask(task: Task, error: unknown): Promise<"queued" | "failed" | "dead_letter"> {
-    const now = this.db.clock.now();
+export const backoffOffByOne = brokenOperations((ctx, real) => ({
+  async record(task, outcome, now) {
+    if (outcome.status !== "queued") return real.record(task, outcome, now);
     const fence = { id: task.id, leaseToken: task.leaseToken, now: toSqlTime(now) };
-    const text = error instanceof Error ? error.message : String(error);
-    const retry = task.attempts < task.maxAttempts;
-    const stmt = retry
-      ? retryTask(fence, toSqlTime(now + backoffMs(task.attempts + 1, this.backoff, this.random)), text)
-      : finishFailed(fence, "failed", text);
-    const r = await this.db.batch([stmt]);
-    if (r[0]!.changes === 0) throw new LeaseLostError(task.id);
-    return retry ? "queued" : "failed";
-  }
-}
+    const runAfter = now + backoffMs(task.attempts + 1, backoffOf(ctx), ctx.random);
+    const r = await ctx.db.run(retryTask(fence, toSqlTime(runAfter), outcome.errorText));
+    return r.changes > 0;
+  },
+}));

@@ -1,6 +1,9 @@
 /**
- * What the deliberately broken workers share: a `QueueWorker` subclass that keeps the database
- * and options it was made with, so an override can write its own (wrong) SQL.
+ * What the deliberately broken queues share. A variant is not a subclass: it is a set of
+ * worker operations (`src/worker/operations.ts`) with one or two replaced by wrong SQL, handed
+ * to a real `QueueWorker` through its internal `operations` constructor argument. The worker's
+ * own loop (`start()`) and its public methods then run the wrong operations, so every property
+ * exercises them. A variant has no batch operations: its worker writes each outcome on its own.
  *
  * These exist only to prove the suite can fail (see `conformance/self-test.ts`). Never use them.
  *
@@ -8,11 +11,15 @@
  */
 import { type Backoff, DEFAULT_BACKOFF } from "../../src/backoff.ts";
 import { toSqlTime } from "../../src/clock.ts";
-import type { QueueDatabase } from "../../src/database.ts";
 import type { SqlValue } from "../../src/driver.ts";
 import type { ClaimStrategy } from "../../src/strategies.ts";
 import { rowToTask, type Task } from "../../src/task.ts";
-import { QueueWorker, type QueueWorkerOptions } from "../../src/worker.ts";
+import {
+  type OperationsContext,
+  type OperationsFactory,
+  sqliteWorkerOperations,
+  type WorkerOperations,
+} from "../../src/worker/operations.ts";
 
 /** The claim's SET clause (what a correct claim writes). */
 export const CLAIM_SET =
@@ -27,40 +34,31 @@ export const ORDER_BY: Readonly<Record<ClaimStrategy, string>> = {
   WEIGHTED_RANDOM: "priority ASC, run_after_utc ASC, id ASC",
 };
 
-/** A worker whose overrides can reach the database and the options. */
-export class BrokenWorkerBase extends QueueWorker {
-  protected readonly db: QueueDatabase;
-  protected readonly options: QueueWorkerOptions;
+/**
+ * The real operations with `wrong` ones laid over them, and without batch operations.
+ * `wrong` gets the worker's context and the real operations (to fall back on).
+ */
+export function brokenOperations(
+  wrong: (ctx: OperationsContext, real: WorkerOperations) => Partial<Omit<WorkerOperations, "batch">>,
+): OperationsFactory {
+  return (ctx) => {
+    const real = sqliteWorkerOperations(ctx);
+    return { ...real, batch: undefined, ...wrong(ctx, real) };
+  };
+}
 
-  constructor(db: QueueDatabase, options: QueueWorkerOptions = {}) {
-    super(db, options);
-    this.db = db;
-    this.options = options;
-  }
+/** The worker's resolved backoff settings. */
+export function backoffOf(ctx: OperationsContext): Backoff {
+  return { ...DEFAULT_BACKOFF, ...ctx.settings.backoff };
+}
 
-  protected get strategy(): ClaimStrategy {
-    return this.options.strategy ?? "PRIORITY";
-  }
+/** Parameters of {@link CLAIM_SET} at `now`. */
+export function claimSetParams(ctx: OperationsContext, now: number): string[] {
+  const t = toSqlTime(now);
+  return [ctx.workerId, toSqlTime(now + ctx.settings.leaseMs), t, t, t];
+}
 
-  protected get leaseMs(): number {
-    return this.options.leaseMs ?? 30_000;
-  }
-
-  protected get backoff(): Backoff {
-    return { ...DEFAULT_BACKOFF, ...this.options.backoff };
-  }
-
-  protected get random(): () => number {
-    return this.options.random ?? Math.random;
-  }
-
-  /** Parameters of {@link CLAIM_SET} at `now`. */
-  protected claimSetParams(now: number): string[] {
-    const t = toSqlTime(now);
-    return [this.workerId, toSqlTime(now + this.leaseMs), t, t, t];
-  }
-
-  protected static tasks(rows: readonly Readonly<Record<string, SqlValue>>[]): Task[] {
-    return rows.map((row) => rowToTask(row));
-  }
+/** Tasks from RETURNING rows. */
+export function tasksOf(rows: readonly Readonly<Record<string, SqlValue>>[]): Task[] {
+  return rows.map((row) => rowToTask(row));
 }

@@ -9,28 +9,26 @@
 import { systemClock, toSqlTime } from "../../src/clock.ts";
 import { reclaimExpired } from "../../src/sql/sqlite.ts";
 import type { Task } from "../../src/task.ts";
-import { BrokenWorkerBase, CLAIM_SET, ORDER_BY } from "./base.ts";
+import { brokenOperations, CLAIM_SET, claimSetParams, ORDER_BY, tasksOf } from "./base.ts";
 
-export class RacyClaimWorker extends BrokenWorkerBase {
-  override async claimTasks(limit = 1): Promise<Task[]> {
-    if (this.strategy === "WEIGHTED_RANDOM") return super.claimTasks(limit);
-    const now = this.db.clock.now();
+export const racyClaim = brokenOperations((ctx, real) => ({
+  async claim(limit, now) {
+    const { strategy } = ctx.settings;
+    if (strategy === "WEIGHTED_RANDOM") return real.claim(limit, now);
+    const { db } = ctx;
     const nowText = toSqlTime(now);
-    await this.db.batch(reclaimExpired(nowText));
-    const picked = await this.db.execute(
-      `SELECT id FROM task_queue WHERE status = 'queued' AND run_after_utc <= ? ORDER BY ${ORDER_BY[this.strategy]} LIMIT ?`,
+    await db.batch(reclaimExpired(nowText));
+    const picked = await db.execute(
+      `SELECT id FROM task_queue WHERE status = 'queued' AND run_after_utc <= ? ORDER BY ${ORDER_BY[strategy]} LIMIT ?`,
       [nowText, limit],
     );
     // The bug: another worker runs between the SELECT and the UPDATE (a round trip, a log call…).
     await systemClock.sleep(0);
     const tasks: Task[] = [];
     for (const row of picked.rows) {
-      const r = await this.db.execute(`UPDATE task_queue ${CLAIM_SET} WHERE id = ? RETURNING *`, [
-        ...this.claimSetParams(now),
-        row["id"] ?? null,
-      ]);
-      tasks.push(...BrokenWorkerBase.tasks(r.rows));
+      const r = await db.execute(`UPDATE task_queue ${CLAIM_SET} WHERE id = ? RETURNING *`, [...claimSetParams(ctx, now), row["id"] ?? null]);
+      tasks.push(...tasksOf(r.rows));
     }
     return tasks;
-  }
-}
+  },
+}));

@@ -6,26 +6,24 @@
  */
 import { toSqlTime } from "../../src/clock.ts";
 import { reclaimExpired } from "../../src/sql/sqlite.ts";
-import type { Task } from "../../src/task.ts";
-import { BrokenWorkerBase, CLAIM_SET } from "./base.ts";
+import { brokenOperations, CLAIM_SET, claimSetParams, tasksOf } from "./base.ts";
 
 const WRONG_ORDER = "priority ASC, run_after_utc ASC, id DESC";
 
-export class TieOrderWorker extends BrokenWorkerBase {
-  override async claimTasks(limit = 1): Promise<Task[]> {
-    if (this.strategy !== "PRIORITY") return super.claimTasks(limit);
-    const now = this.db.clock.now();
+export const tieOrder = brokenOperations((ctx, real) => ({
+  async claim(limit, now) {
+    if (ctx.settings.strategy !== "PRIORITY") return real.claim(limit, now);
     const nowText = toSqlTime(now);
-    const results = await this.db.batch([
+    const results = await ctx.db.batch([
       ...reclaimExpired(nowText),
       {
         sql:
           `UPDATE task_queue ${CLAIM_SET} WHERE id IN (SELECT id FROM task_queue WHERE status = 'queued'` +
           ` AND run_after_utc <= ? ORDER BY ${WRONG_ORDER} LIMIT ?) AND status = 'queued' RETURNING *`,
-        params: [...this.claimSetParams(now), nowText, limit],
+        params: [...claimSetParams(ctx, now), nowText, limit],
       },
     ]);
-    const tasks = BrokenWorkerBase.tasks(results[results.length - 1]!.rows);
+    const tasks = tasksOf(results[results.length - 1]!.rows);
     return tasks.sort((a, b) => a.priority - b.priority || a.runAfter - b.runAfter || b.id - a.id);
-  }
-}
+  },
+}));

@@ -6,18 +6,17 @@
  * @module
  */
 import { toSqlTime } from "../../src/clock.ts";
-import type { Task } from "../../src/task.ts";
-import { BrokenWorkerBase } from "./base.ts";
+import { brokenOperations } from "./base.ts";
 
-export class UncountedReclaimWorker extends BrokenWorkerBase {
-  override async claimTasks(limit = 1): Promise<Task[]> {
-    const now = toSqlTime(this.db.clock.now());
-    await this.db.execute(
+export const uncountedReclaim = brokenOperations((ctx, real) => ({
+  async claim(limit, now) {
+    const t = toSqlTime(now);
+    await ctx.db.execute(
       `UPDATE task_queue SET status = 'queued', attempts = attempts - 1, lease_until_utc = NULL, locked_by = NULL,` +
         ` updated_at_utc = ? WHERE status = 'processing' AND lease_until_utc <= ?`,
-      [now, now],
+      [t, t],
     );
     // Nothing is left expired, so the real claim's own reclaim finds nothing to do.
-    return super.claimTasks(limit);
-  }
-}
+    return real.claim(limit, now);
+  },
+}));

@@ -2,9 +2,9 @@
  * The worker operations the properties drive, injectable so the same property code runs on the
  * real {@link QueueWorker} or on a deliberately broken variant (see `conformance/broken/`).
  *
- * A variant is a subclass of `QueueWorker` that overrides some of `claimTasks`, `renewLease`,
- * `completeTask` and `failTask`; the worker's own loop (`start()`) calls the overrides, so the
- * concurrency properties exercise them too.
+ * A variant is a real `QueueWorker` given a wrong set of worker operations (its internal
+ * `operations` constructor argument); the worker's own loop (`start()`) and its public methods
+ * run them, so the concurrency properties exercise them too.
  *
  * @module
  */

@@ -19,7 +19,7 @@ import { fromBetterSqlite3 } from "../../adapters/better-sqlite3/index.ts";
 import { fromNodeSqlite } from "../../adapters/node-sqlite/index.ts";
 import type { Driver } from "../../src/driver.ts";
 import { type ClaimStrategy, QueueClient, QueueDatabase, QueueWorker, type QueueWorkerOptions, systemClock } from "../../src/index.ts";
-import { RacyClaimWorker } from "../broken/racy-claim.ts";
+import { racyClaim } from "../broken/racy-claim.ts";
 
 const OPEN: Readonly<Record<string, (path: string) => Driver>> = {
   "better-sqlite3": (path) => fromBetterSqlite3(new Database(path, { timeout: 5000 })),
@@ -55,7 +55,7 @@ async function runChild(spec: ChildSpec): Promise<void> {
       },
     },
   };
-  const worker = spec.broken ? new RacyClaimWorker(db, options) : new QueueWorker(db, options);
+  const worker = new QueueWorker(db, options, spec.broken ? racyClaim : undefined);
   await db.execute("INSERT INTO ready (worker) VALUES (?)", [workerId]);
   const readyBy = Date.now() + 20_000;
   while (Number((await db.execute("SELECT COUNT(*) AS n FROM ready")).rows[0]?.["n"]) < PROCESSES && Date.now() < readyBy) {

@@ -5,7 +5,7 @@
  */
 import { fromSqlTime } from "./clock.ts";
 import type { SqlValue } from "./driver.ts";
-import { decodeJson as json } from "./sql/observability-sqlite.ts";
+import { decodeJson as json } from "./dialect/json.ts";
 
 /**
  * Every status a task can have. `queued` → `processing` → `completed`, or back to `queued` for a

@@ -18,8 +18,8 @@ import {
   systemClock,
   toSqlTime,
 } from "../src/index.ts";
-import { SQLITE_MIGRATIONS } from "../src/sql/migrations-sqlite.ts";
-import { openDriver, openQueueDatabase } from "../adapters/node/index.ts";
+import { SQLITE_MIGRATIONS } from "../src/dialect/sqlite/migrations.ts";
+import { openDriver, openQueueDatabase } from "../runtime/node/index.ts";
 
 describe("timestamps and paths (pure)", () => {
   it("stores UTC millisecond text that round-trips and sorts with SQLite's datetime('now')", () => {

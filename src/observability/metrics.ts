@@ -11,7 +11,6 @@
  */
 import { fromSqlTime, toSqlTime } from "../clock.ts";
 import type { QueueDatabase } from "../database.ts";
-import type { SqlValue } from "../driver.ts";
 import { QueueValidationError } from "../errors.ts";
 import { TASK_STATUSES, type TaskStatus } from "../task.ts";
 import { resolveLivenessThresholds, workerState, type WorkerState } from "./liveness.ts";
@@ -33,6 +32,7 @@ import {
   type WorkerActivity,
   type WorkerCounts,
 } from "./metrics-types.ts";
+import { nearestRank, num, parseCapabilities, ratio } from "./metrics-math.ts";
 import { METRIC_NAME, renderPrometheus } from "./prometheus.ts";
 import { readOldestWaitingAgeMs, readQueuedByType, readStatusCounts } from "./queue-figures.ts";
 
@@ -41,40 +41,11 @@ const HOUR_MS = 3_600_000;
 export * from "./metrics-types.ts";
 export { PROMETHEUS_CONTENT_TYPE } from "./prometheus.ts";
 
-
-function num(v: SqlValue | undefined): number {
-  return typeof v === "number" ? v : typeof v === "bigint" ? Number(v) : Number(v ?? 0);
-}
-
 function positive(name: string, value: number): number {
   if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
     throw new QueueValidationError("invalid QueueMetrics argument", [`${name}: expected a finite number > 0`]);
   }
   return value;
-}
-
-function ratio(part: number, whole: number): number | null {
-  return whole === 0 ? null : part / whole;
-}
-
-/**
- * The nearest-rank percentile of an ascending, non-empty array: the value at 1-based rank
- * `ceil(percent / 100 × n)`. `percent` is an integer, so `percent × n / 100` is exact whenever
- * it is a whole number and the ceiling never rounds the wrong way.
- */
-function nearestRank(sorted: readonly number[], percent: number): number {
-  const rank = Math.max(1, Math.ceil((percent * sorted.length) / 100));
-  return sorted[rank - 1]!;
-}
-
-function parseCapabilities(text: SqlValue | undefined): Readonly<Record<string, unknown>> {
-  try {
-    const v: unknown = JSON.parse(String(text ?? "{}"));
-    return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-  } catch {
-    // A hand-written, non-JSON capabilities value is reported as no capabilities, not refused.
-    return {};
-  }
 }
 
 function freeze<T extends object>(o: T): T {

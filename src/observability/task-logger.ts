@@ -27,6 +27,9 @@ import type { QueueDialect } from "../dialect/dialect.ts";
 import { sqliteDialect } from "../dialect/sqlite/index.ts";
 import { transitionLevel, transitionMessage } from "../dialect/transition.ts";
 import { TASK_STATUSES, type TaskStatus } from "../task.ts";
+import { type AppLogger, consoleLogger, silentLogger } from "./app-logger.ts";
+
+export { type AppLogger, consoleLogger, silentLogger };
 
 /** Log levels of `task_logs.level`, least to most severe (the seed's names). */
 export const LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] as const;
@@ -298,34 +301,6 @@ export class TaskLogger {
     return r.changes;
   }
 }
-
-/** A structured application logger; pino, winston and `console` all fit with a thin wrapper. */
-export interface AppLogger {
-  debug(message: string, fields?: Record<string, unknown>): void;
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
-
-const toConsole =
-  (method: "debug" | "info" | "warn" | "error") =>
-  (message: string, fields?: Record<string, unknown>): void => {
-    if (fields === undefined) console[method](message);
-    else console[method](message, fields);
-  };
-
-/** An {@link AppLogger} that writes to the global `console`. */
-export const consoleLogger: AppLogger = Object.freeze({
-  debug: toConsole("debug"),
-  info: toConsole("info"),
-  warn: toConsole("warn"),
-  error: toConsole("error"),
-});
-
-const noop = (): void => {};
-
-/** An {@link AppLogger} that drops everything (the table is then the only record). */
-export const silentLogger: AppLogger = Object.freeze({ debug: noop, info: noop, warn: noop, error: noop });
 
 const APP_METHOD: Record<LogLevel, keyof AppLogger> = {
   DEBUG: "debug",

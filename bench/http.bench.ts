@@ -11,7 +11,7 @@ import { serve } from "@hono/node-server";
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { openQueueDatabase } from "../adapters/node/index.ts";
+import { openQueueDatabase } from "../runtime/node/index.ts";
 import { QueueClient } from "../src/client.ts";
 import { createQueueApp } from "../src/http/index.ts";
 import { scratchDir } from "./drivers.ts";

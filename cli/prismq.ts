@@ -1,7 +1,8 @@
 /**
  * `prismq`: the command-line face of the queue. Create a database, enqueue and inspect tasks,
  * export metrics, take and restore backups, run maintenance, run a worker process from a config
- * file and a handlers module, and run `prismq demo`, which shows producers, several workers with
+ * file and a handlers module, serve the HTTP API and dashboard, export/import/drain a queue for
+ * migration and rollback, and run `prismq demo`, which shows producers, several workers with
  * different claim strategies, retries with backoff and a progress bar on one SQLite file.
  *
  * This entry file only dispatches: each command is `cli/commands/<name>.ts` (its help and its
@@ -11,8 +12,8 @@
  * Run from a checkout with `node cli/prismq.ts …` (Node 22 type stripping), or as the `prismq`
  * bin bundled to `dist/cli.js`. Exit codes: 0 success, 1 failure (runtime or database error, a
  * check that found problems, or a demo whose tasks did not end as expected), 2 bad usage or bad
- * input, 3 a worker whose graceful shutdown timed out, 4 a restore refused because another one
- * holds its target, 130 interrupted demo.
+ * input, 3 a worker whose graceful shutdown timed out (or, for drain, tasks still pending), 4 a
+ * restore refused because another one holds its target, 130 interrupted demo.
  *
  * @module
  */
@@ -21,12 +22,16 @@ import { describeThrown } from "../src/errors.ts";
 import { isQueueError } from "../src/index.ts";
 import * as backup from "./commands/backup.ts";
 import * as demo from "./commands/demo.ts";
+import * as drain from "./commands/drain.ts";
 import * as enqueue from "./commands/enqueue.ts";
+import * as exportCommand from "./commands/export.ts";
+import * as importCommand from "./commands/import.ts";
 import * as init from "./commands/init.ts";
 import * as list from "./commands/list.ts";
 import * as maintenance from "./commands/maintenance.ts";
 import * as metrics from "./commands/metrics.ts";
 import * as restore from "./commands/restore.ts";
+import * as serve from "./commands/serve.ts";
 import * as stats from "./commands/stats.ts";
 import * as worker from "./commands/worker.ts";
 import { UsageError } from "./lib/args.ts";
@@ -49,7 +54,22 @@ function version(): string {
   }
 }
 
-const COMMANDS: Readonly<Record<string, Command>> = { init, enqueue, list, stats, metrics, backup, restore, maintenance, worker, demo };
+const COMMANDS: Readonly<Record<string, Command>> = {
+  init,
+  enqueue,
+  list,
+  stats,
+  metrics,
+  backup,
+  restore,
+  maintenance,
+  worker,
+  serve,
+  export: exportCommand,
+  import: importCommand,
+  drain,
+  demo,
+};
 
 /**
  * Prints a failure and returns its exit code: 2 for bad usage or input, 1 for a runtime or

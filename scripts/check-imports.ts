@@ -1,7 +1,13 @@
 /**
- * Keeps the layout honest: the core (src/) imports no runtime or driver and nothing from
- * adapters/; an adapter imports from the core only the driver contract, errors and internals
- * (the Node opener may also use QueueDatabase, the maintenance classes and the sibling adapters).
+ * Keeps the layout honest:
+ * - the core (src/) imports no runtime or driver and nothing from adapters/ or runtime/;
+ * - an adapter (adapters/<driver>/) translates one driver API to the core's Driver contract: it
+ *   imports from the core only the driver contract, errors and internals, and no other adapter
+ *   and nothing from runtime/;
+ * - a runtime opener (runtime/node/, the `@prismq/queue/node` entry) opens files, backups and
+ *   worker processes for the core: it may use the adapters and the core's database, maintenance,
+ *   config and public entry;
+ * - no import cycle among adapters/ and runtime/ files.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -14,16 +20,17 @@ function files(dir: string): string[] {
 }
 
 const problems: string[] = [];
-const importRe = /(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
+// `import … from "x"`, `export … from "x"`, `import("x")` and the side-effect `import "x"`.
+const importRe = /(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|\bimport\s*["']([^"']+)["']/g;
 
 const stripComments = (text: string): string => text.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, "");
 
 for (const file of files("src")) {
   const code = stripComments(readFileSync(file, "utf8"));
   for (const m of code.matchAll(importRe)) {
-    const spec = m[1] ?? m[2]!;
+    const spec = m[1] ?? m[2] ?? m[3]!;
     if (spec.startsWith(".")) {
-      if (spec.includes("adapters/")) problems.push(`${file}: imports ${spec} (src/ must not import adapters/)`);
+      if (/(^|\/)(adapters|runtime)\//.test(spec)) problems.push(`${file}: imports ${spec} (src/ must not import adapters/ or runtime/)`);
     } else if (
       !["zod/mini", "zod/locales", "@standard-schema/spec", "yaml", "smol-toml"].includes(spec) &&
       // The HTTP layer's libraries speak web-standard Request/Response only.
@@ -37,28 +44,68 @@ for (const file of files("src")) {
   }
 }
 
+/** Relative imports of one file, as repository paths. */
+function localImports(file: string): string[] {
+  const out: string[] = [];
+  for (const m of stripComments(readFileSync(file, "utf8")).matchAll(importRe)) {
+    const spec = m[1] ?? m[2] ?? m[3]!;
+    if (spec.startsWith(".")) out.push(relative(".", join(file, "..", spec)));
+  }
+  return out;
+}
+
 const allowedCore = [/^src\/driver\.ts$/, /^src\/errors\.ts$/, /^src\/internal\//];
 for (const file of files("adapters")) {
-  const isNodeOpener = file.startsWith(join("adapters", "node") + "/");
-  for (const m of stripComments(readFileSync(file, "utf8")).matchAll(importRe)) {
-    const spec = m[1] ?? m[2]!;
-    if (!spec.startsWith(".")) continue;
-    const target = relative(".", join(file, "..", spec));
-    if (target.startsWith("adapters/")) {
-      if (!isNodeOpener) problems.push(`${file}: imports another adapter ${target}`);
-      continue;
+  for (const target of localImports(file)) {
+    if (target.startsWith("runtime/")) {
+      problems.push(`${file}: imports ${target} (an adapter translates a driver; opening files is runtime/'s job)`);
+    } else if (target.startsWith("adapters/")) {
+      if (target.split("/")[1] !== file.split("/")[1]) problems.push(`${file}: imports another adapter ${target}`);
+    } else if (!allowedCore.some((re) => re.test(target))) {
+      problems.push(`${file}: imports ${target} (adapters take only the driver contract, errors and internals)`);
     }
-    if (allowedCore.some((re) => re.test(target))) continue;
-    // The Node entry opens files for the core's database, backup and maintenance classes.
-    if (isNodeOpener && (target === "src/database.ts" || target.startsWith("src/maintenance/"))) continue;
-    // It also runs a worker process (runWorkerProcess), through the core's public entry.
-    if (isNodeOpener && (target === "src/index.ts" || target === "src/config/worker-config.ts")) continue;
-    problems.push(`${file}: imports ${target} (adapters take only the driver contract, errors and internals)`);
   }
 }
+
+// The runtime openers open files for the core's database, backup and maintenance classes, and
+// run a worker process (runWorkerProcess) through the core's public entry and config type.
+const allowedForRuntime = [
+  ...allowedCore,
+  /^src\/database\.ts$/,
+  /^src\/maintenance\//,
+  /^src\/index\.ts$/,
+  /^src\/config\/worker-config\.ts$/,
+  /^adapters\/[a-z0-9-]+\/index\.ts$/,
+  /^runtime\//,
+];
+for (const file of files("runtime")) {
+  for (const target of localImports(file)) {
+    if (!allowedForRuntime.some((re) => re.test(target))) {
+      problems.push(`${file}: imports ${target} (runtime/ takes the adapters' entries, the core's database, maintenance, config and public entry)`);
+    }
+  }
+}
+
+// No cycle among adapters/ and runtime/ (src/ is checked by its own tools).
+const graphFiles = [...files("adapters"), ...files("runtime")];
+const graph = new Map(graphFiles.map((f) => [f, localImports(f).filter((t) => graphFiles.includes(t))]));
+const state = new Map<string, "open" | "done">();
+function visit(file: string, path: string[]): void {
+  if (state.get(file) === "done") return;
+  if (state.get(file) === "open") {
+    problems.push(`import cycle: ${[...path.slice(path.indexOf(file)), file].join(" -> ")}`);
+    return;
+  }
+  state.set(file, "open");
+  for (const next of graph.get(file) ?? []) visit(next, [...path, file]);
+  state.set(file, "done");
+}
+for (const file of graphFiles) visit(file, []);
 
 if (problems.length > 0) {
   console.error(problems.join("\n"));
   process.exit(1);
 }
-console.log(`check-imports: ${files("src").length} core and ${files("adapters").length} adapter files clean`);
+console.log(
+  `check-imports: ${files("src").length} core, ${files("adapters").length} adapter and ${files("runtime").length} runtime files clean, no cycle`,
+);

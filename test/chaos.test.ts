@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { tempDir } from "./helpers/drivers.ts";
 import { seeded } from "./helpers/random.ts";
 import { QueueClient } from "../src/index.ts";
-import { openQueueDatabase } from "../adapters/node/index.ts";
+import { openQueueDatabase } from "../runtime/node/index.ts";
 
 const TASKS = Number(process.env["CHAOS_TASKS"] ?? 3000);
 const WORKERS = 4;

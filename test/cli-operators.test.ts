@@ -16,7 +16,7 @@ import { after, before, describe, test } from "node:test";
 import { DIST_CLI, distPath, importDist, ROOT } from "./helpers/dist.ts";
 import { tempDir } from "./helpers/drivers.ts";
 
-const node = await importDist<typeof import("../adapters/node/index.ts")>("node.js");
+const node = await importDist<typeof import("../runtime/node/index.ts")>("node.js");
 const core = await importDist<typeof import("../src/index.ts")>("index.js");
 const Database = createRequire(import.meta.url)("better-sqlite3") as typeof import("better-sqlite3");
 

@@ -13,7 +13,7 @@ import { pathToFileURL } from "node:url";
 import { distPath, importDist } from "./helpers/dist.ts";
 import { tempDir } from "./helpers/drivers.ts";
 
-const node = await importDist<typeof import("../adapters/node/index.ts")>("node.js");
+const node = await importDist<typeof import("../runtime/node/index.ts")>("node.js");
 const core = await importDist<typeof import("../src/index.ts")>("index.js");
 
 let dir = "";

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { openQueueDatabase } from "../adapters/node/index.ts";
+import { openQueueDatabase } from "../runtime/node/index.ts";
 import { QueueClient, type QueueDatabase, type TaskStatus } from "../src/index.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));

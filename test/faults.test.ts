@@ -10,7 +10,7 @@ import { chmodSync, closeSync, copyFileSync, openSync, readFileSync, statSync, w
 import { join } from "node:path";
 import { DRIVERS, tempDir } from "./helpers/drivers.ts";
 import { QueueClient, QueueDatabase, QueueDatabaseError, isQueueError } from "../src/index.ts";
-import { openQueueDatabase } from "../adapters/node/index.ts";
+import { openQueueDatabase } from "../runtime/node/index.ts";
 
 const NOBODY = 65534;
 const asRoot = process.getuid?.() === 0;
@@ -18,7 +18,7 @@ const asRoot = process.getuid?.() === 0;
 /** Runs a snippet that opens `path` and enqueues, as a non-root user; returns its JSON report. */
 function tryWriteAsUnprivileged(path: string, driver: string): { ok: boolean; name?: string; code?: string; kind?: string; message?: string } {
   const script = `
-    import { openQueueDatabase } from ${JSON.stringify(new URL("../adapters/node/index.ts", import.meta.url).href)};
+    import { openQueueDatabase } from ${JSON.stringify(new URL("../runtime/node/index.ts", import.meta.url).href)};
     import { QueueClient } from ${JSON.stringify(new URL("../src/index.ts", import.meta.url).href)};
     try {
       const db = await openQueueDatabase({ path: ${JSON.stringify(path)}, driver: ${JSON.stringify(driver)} });

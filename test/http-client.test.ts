@@ -7,7 +7,7 @@ import { once } from "node:events";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { ROOT } from "./helpers/dist.ts";
+import { DIST_CLI } from "./helpers/dist.ts";
 import { DRIVERS, tempDir } from "./helpers/drivers.ts";
 import { core, http, READ, setup, WRITE } from "./http/setup.ts";
 
@@ -65,10 +65,10 @@ for (const driver of DRIVERS) {
   });
 }
 
-const RUNNER = join(ROOT, "test", "http", "serve-runner.ts");
+/** `prismq serve ARGS` through the built CLI, as users run it. */
 
 function serveProcess(args: string[], env: Record<string, string> = {}): { child: ChildProcess; out: () => string; err: () => string } {
-  const child = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", RUNNER, ...args], {
+  const child = spawn(process.execPath, [DIST_CLI, "serve", ...args], {
     env: { ...process.env, PRISMQ_HTTP_TOKEN: "", PRISMQ_HTTP_READ_TOKEN: "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -106,10 +106,14 @@ describe("prismq serve", () => {
       [["--port", "70000"], /--port/],
       [["--port", "abc"], /--port/],
       [["--bogus"], /Unknown option/],
-      [["--db", ":memory:"], /--db must name a file/],
+      [["--db", ":memory:"], /--db is ':memory:'/],
+      [["--db", ""], /--db is empty/],
+      [["--port", "0x10"], /--port expects an integer in plain decimal digits/],
+      [["--port", " 80"], /--port expects an integer in plain decimal digits/],
+      [["--body-limit", "1e3"], /--body-limit expects an integer in plain decimal digits/],
       [["--token", "short"], /at least 16 characters/],
       [["--driver", "nope"], /--driver/],
-      [["extra"], /positional/],
+      [["extra"], /unexpected argument 'extra'/],
     ];
     for (const [args, message] of cases) {
       const p = serveProcess(args);

@@ -1,20 +1,18 @@
 /**
- * `prismq export`, `prismq import` and `prismq drain` command modules, run as processes: output,
+ * `prismq export`, `prismq import` and `prismq drain` through the built CLI: output,
  * files, idempotent re-import, exit codes, and bad input refused with nothing stored.
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, it } from "node:test";
+import { DIST_CLI } from "./helpers/dist.ts";
 import { tempDir } from "./helpers/drivers.ts";
 import { core, FILE_DRIVERS } from "./fixtures/task-manager/helpers.ts";
 
-const RUNNER = fileURLToPath(new URL("./fixtures/task-manager/cli-run.ts", import.meta.url));
-
 function cli(args: string[], input?: string): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ["--disable-warning=ExperimentalWarning", RUNNER, ...args], { encoding: "utf8", input, timeout: 60_000 });
+  const r = spawnSync(process.execPath, [DIST_CLI, ...args], { encoding: "utf8", input, timeout: 60_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -84,6 +82,12 @@ for (const driver of FILE_DRIVERS) {
       assert.equal(readFileSync(file, "utf8").trim().split("\n").length, 4);
       const json = JSON.parse(cli(["drain", "--db", src, ...d, "--json"]).stdout);
       assert.deepEqual([json.settled, json.inFlightAtStart, json.queuedByType], [true, 0, { email: 2 }]);
+      // Read-only: a missing database is refused (exit 2) and not created.
+      const missing = cli(["drain", "--db", dst, ...d]);
+      assert.equal(missing.code, 2, missing.stderr);
+      assert.match(missing.stderr, /no database at/);
+      assert.equal(existsSync(dst), false);
+      assert.equal(cli(["init", "--db", dst, ...d]).code, 0);
       const empty = cli(["drain", "--db", dst, ...d]);
       assert.equal(empty.code, 0, empty.stderr);
       assert.match(empty.stdout, /still queued: 0/);
@@ -101,6 +105,25 @@ for (const driver of FILE_DRIVERS) {
       assert.equal(cli(["import", "--db", dst, join(tmp.dir, "missing.jsonl")]).code, 2);
       assert.equal(cli(["drain", "--timeout-ms", "soon", "--db", src]).code, 2);
       assert.equal(cli(["drain", "--driver", "sqlite9", "--db", src]).code, 2);
+      // Numbers are plain decimal only, and the flag is named.
+      for (const bad of ["0x10", "1e3", " 5", "+5", "-1"]) {
+        const r = cli(["drain", "--timeout-ms", bad, "--db", src]);
+        assert.equal(r.code, 2, bad);
+        assert.match(r.stderr, /--timeout-ms/, bad);
+      }
+      // Every command refuses an empty or in-memory --db, and export and drain create nothing.
+      for (const c of [["export"], ["drain"], ["import", "-"]]) {
+        for (const db of ["", ":memory:"]) {
+          const r = cli([c[0]!, "--db", db, ...c.slice(1)]);
+          assert.equal(r.code, 2, `${c[0]} --db '${db}'`);
+          assert.match(r.stderr, db === "" ? /--db is empty/ : /--db is ':memory:'/);
+        }
+      }
+      const nowhere = join(tmp.dir, "nowhere.db");
+      const exp = cli(["export", "--db", nowhere, ...d]);
+      assert.equal(exp.code, 2);
+      assert.match(exp.stderr, /no database at/);
+      assert.equal(existsSync(nowhere), false);
     });
   });
 }

@@ -4,7 +4,7 @@
  * @module
  */
 import { dirname, join, resolve } from "node:path";
-import { createQueueBackup } from "../../adapters/node/index.ts";
+import { createQueueBackup } from "../../runtime/node/index.ts";
 import { driverOption, intOption, noExtraPositionals, parseCommandArgs, strOption, UsageError } from "../lib/args.ts";
 import { dbPathOf, withDb, withScratchDb } from "../lib/db.ts";
 import { COMMON_HELP } from "../lib/help.ts";

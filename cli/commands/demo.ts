@@ -320,6 +320,10 @@ export async function run(args: readonly string[]): Promise<number> {
     out(`elapsed: ${elapsedS.toFixed(2)} s`);
     out(`throughput: ${(finishedCount(counts) / elapsedS).toFixed(1)} tasks/s`);
     out(`database: ${path}`);
+    // Where to look next: the same tasks in the live dashboard (a path with spaces or quotes
+    // is single-quoted so the line can be pasted into a shell).
+    const shellPath = /^[\w./:@%+=,-]+$/.test(path) ? path : `'${path.replaceAll("'", "'\\''")}'`;
+    out(`dashboard: prismq serve --db ${shellPath}   (then open http://127.0.0.1:8080/)`);
 
     if (workerErrors.length > 0) {
       err(`worker errors (${workerErrors.length}), first: ${workerErrors[0]}`);

@@ -4,6 +4,7 @@
  * @module
  */
 import { intOption, noExtraPositionals, parseCommandArgs, strOption, UsageError } from "../lib/args.ts";
+import { describeThrown } from "../../src/errors.ts";
 import { QueueClient } from "../../src/index.ts";
 import { withDb } from "../lib/db.ts";
 import { COMMON_HELP } from "../lib/help.ts";
@@ -40,7 +41,7 @@ export async function run(args: readonly string[]): Promise<number> {
     try {
       payload = JSON.parse(payloadText);
     } catch (e) {
-      throw new UsageError(`PAYLOAD_JSON is not valid JSON (${(e as Error).message.split("\n")[0]})`);
+      throw new UsageError(`PAYLOAD_JSON is not valid JSON (${describeThrown(e).message.split("\n")[0]})`);
     }
   }
   const options = {

@@ -4,7 +4,7 @@
  * @module
  */
 import { performance } from "node:perf_hooks";
-import { createQueueMaintenance } from "../../adapters/node/index.ts";
+import { createQueueMaintenance } from "../../runtime/node/index.ts";
 import { CHECKPOINT_MODES, type CheckpointMode } from "../../src/index.ts";
 import { intOption, noExtraPositionals, type OptionSpec, parseCommandArgs, type ParsedValues, strOption, UsageError } from "../lib/args.ts";
 import { type OpenMode, withDb } from "../lib/db.ts";

@@ -5,7 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { createQueueBackup } from "../../adapters/node/index.ts";
+import { createQueueBackup } from "../../runtime/node/index.ts";
 import { BackupTargetExistsError, RestoreInProgressError } from "../../src/index.ts";
 import { driverOption, noExtraPositionals, parseCommandArgs, UsageError } from "../lib/args.ts";
 import { dbPathOf, withScratchDb } from "../lib/db.ts";

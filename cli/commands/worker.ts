@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import {
   DEFAULT_HANDLERS_LOAD_TIMEOUT_MS,
   runWorkerProcess,
-} from "../../adapters/node/worker-process.ts";
+} from "../../runtime/node/worker-process.ts";
 import { configFormatOf, parseWorkerConfig, type WorkerConfig } from "../../src/config/worker-config.ts";
 import { defaultDbPath } from "../../src/index.ts";
 import { driverOption, intOption, noExtraPositionals, parseCommandArgs, type ParsedValues, strOption, UsageError } from "../lib/args.ts";

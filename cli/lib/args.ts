@@ -5,7 +5,8 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import type { NodeDriverName } from "../../adapters/node/index.ts";
+import { describeThrown } from "../../src/errors.ts";
+import type { NodeDriverName } from "../../runtime/node/index.ts";
 
 /** Bad command line or bad input: reported as one line on stderr, exit code 2. */
 export class UsageError extends Error {
@@ -23,10 +24,12 @@ export const COMMON_OPTIONS = {
 } as const;
 
 /** One command's option specs, in `parseArgs` form. */
-export type OptionSpec = Readonly<Record<string, { readonly type: "string" | "boolean"; readonly short?: string }>>;
+export type OptionSpec = Readonly<
+  Record<string, { readonly type: "string" | "boolean"; readonly short?: string; readonly multiple?: boolean }>
+>;
 
 /** Parsed option values by name. */
-export type ParsedValues = Record<string, string | boolean | undefined>;
+export type ParsedValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
 /** Parses one command's arguments strictly, turning parseArgs' errors into one-line usage errors. */
 export function parseCommandArgs(
@@ -44,12 +47,16 @@ export function parseCommandArgs(
     return { values: r.values as ParsedValues, positionals: r.positionals };
   } catch (e) {
     // parseArgs spreads some messages (e.g. a value starting with '-') over lines; keep one line.
-    const message = String((e as Error).message).split("\n").map((l) => l.trim()).filter(Boolean).join(" ");
+    const message = describeThrown(e).message.split("\n").map((l) => l.trim()).filter(Boolean).join(" ");
     throw new UsageError(message === "" ? `bad arguments for ${command}` : message);
   }
 }
 
-/** Reads an integer option, refusing anything that is not a plain integer within bounds. */
+/**
+ * Reads an integer option, refusing anything but plain decimal digits (an optional leading '-')
+ * within bounds: no surrounding spaces, no `0x10`, `1e3`, `+5` or `1_000`, which `Number()`
+ * would take. Bad values are usage errors (exit 2) naming the flag.
+ */
 export function intOption(
   values: ParsedValues,
   name: string,
@@ -59,20 +66,28 @@ export function intOption(
 ): number | undefined {
   const raw = values[name];
   if (raw === undefined) return fallback;
-  if (typeof raw !== "string" || !/^-?\d+$/.test(raw.trim())) {
-    throw new UsageError(`--${name} expects an integer, got '${String(raw)}'`);
+  if (typeof raw !== "string" || !/^-?[0-9]+$/.test(raw)) {
+    throw new UsageError(`--${name} expects an integer in plain decimal digits, got '${String(raw)}'`);
   }
-  const n = Number(raw.trim());
+  const n = Number(raw);
   if (!Number.isSafeInteger(n) || n < min || n > max) {
     throw new UsageError(`--${name} must be between ${min} and ${max}, got ${raw}`);
   }
   return n;
 }
 
-/** Reads an optional string option. */
+/** Reads an optional string option (the last one given, for a repeatable option). */
 export function strOption(values: ParsedValues, name: string): string | undefined {
   const v = values[name];
-  return typeof v === "string" ? v : undefined;
+  const last = Array.isArray(v) ? v[v.length - 1] : v;
+  return typeof last === "string" ? last : undefined;
+}
+
+/** Reads a repeatable string option (`multiple: true` in its spec); undefined when not given. */
+export function listOption(values: ParsedValues, name: string): string[] | undefined {
+  const v = values[name];
+  if (v === undefined) return undefined;
+  return (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === "string");
 }
 
 /** Refuses extra positional arguments, which would otherwise be silently ignored. */

@@ -6,7 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { type NodeDriverName, openQueueDatabase } from "../../adapters/node/index.ts";
+import { type NodeDriverName, openQueueDatabase } from "../../runtime/node/index.ts";
 import { defaultDbPath, isQueueError, type QueueDatabase, SQLITE_SCHEMA_VERSION } from "../../src/index.ts";
 import { driverOption, type ParsedValues, strOption, UsageError } from "./args.ts";
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { resolveDbPath } from "../../adapters/node/index.ts";
+import { resolveDbPath } from "../../runtime/node/index.ts";
 
 /** The exit codes of the commands that only read the database. */
 export const READ_ONLY_EXIT_CODES = `Exit codes: 0 done, 1 runtime or database failure, 2 bad usage (an empty or ':memory:'
@@ -31,6 +31,10 @@ Usage:
   prismq maintenance OP [options]                    checkpoint, analyze, vacuum, integrity,
                                                      cleanup-leases, stats, optimize, purge, pragmas
   prismq worker    --config FILE --handlers MODULE   run a worker process until SIGINT/SIGTERM
+  prismq serve     [--host H] [--port P] [--token T] HTTP API and live dashboard until SIGINT/SIGTERM
+  prismq export    [--out FILE] [--status S]         tasks as JSON Lines (stdout without --out)
+  prismq import    FILE                              load an export; re-running it adds nothing
+  prismq drain     [--timeout-ms N] [--out FILE]     wait for running tasks, report what is pending
   prismq demo      [--tasks N] [--workers N] [--concurrency N]
                                                      run workers on a mixed batch, with progress
 

@@ -7,7 +7,7 @@
  * ```ts
  * import { parseWorkerConfig } from "@prismq/queue/config";
  * import { runWorkerProcess } from "@prismq/queue/node";
- * const config = parseWorkerConfig("{}", { format: "json", env: process.env });
+ * const config = parseWorkerConfig("{}", { format: "json", source: "inline config", env: process.env });
  * const { exitCode, abandoned } = await runWorkerProcess({ config, handlers: "./handlers.mjs", dbPath: "queue.db" });
  * if (abandoned) process.exit(exitCode); // handlers still running: do not wait for them
  * process.exitCode = exitCode;

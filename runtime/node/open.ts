@@ -13,9 +13,9 @@
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { fromBetterSqlite3, type BetterSqlite3Like } from "../better-sqlite3/index.ts";
-import { fromBunSqlite, type BunSqliteLike } from "../bun-sqlite/index.ts";
-import { fromNodeSqlite, type NodeSqliteLike } from "../node-sqlite/index.ts";
+import { fromBetterSqlite3, type BetterSqlite3Like } from "../../adapters/better-sqlite3/index.ts";
+import { fromBunSqlite, type BunSqliteLike } from "../../adapters/bun-sqlite/index.ts";
+import { fromNodeSqlite, type NodeSqliteLike } from "../../adapters/node-sqlite/index.ts";
 import { QueueDatabase, type QueueDatabaseOptions, defaultDbPath } from "../../src/database.ts";
 import type { Driver } from "../../src/driver.ts";
 import { QueueDatabaseError, isQueueError } from "../../src/errors.ts";

@@ -7,7 +7,7 @@
  */
 import type { SqlValue, Statement } from "../../driver.ts";
 import type { ClaimStrategy } from "../../strategies.ts";
-import { transitionLogWhere } from "./log.ts";
+import { transitionLogParams, transitionLogPrefix } from "./log.ts";
 
 const ORDER: Record<Exclude<ClaimStrategy, "WEIGHTED_RANDOM">, string> = {
   FIFO: "run_after_utc ASC, id ASC",
@@ -104,16 +104,14 @@ function claimWith(pick: Pick, p: ClaimParams, single: boolean): Statement {
 // The claim's log rows, written just before it in the same transaction with the same pick: the
 // pick is deterministic (a total order, or the same u), so it selects exactly the rows the
 // UPDATE then leases.
+const CLAIM_LOG = transitionLogPrefix({
+  from: "queued",
+  to: "processing",
+  details: { worker_id: "?", attempt: "attempts + 1", lease_token: "lease_token + 1" },
+});
+
 function claimLog(pick: Pick, p: ClaimParams): Statement {
-  return transitionLogWhere({
-    from: "queued",
-    to: "processing",
-    where: `id IN (${pick.sql})`,
-    whereParams: pick.params,
-    details: { worker_id: "?", attempt: "attempts + 1", lease_token: "lease_token + 1" },
-    detailsParams: [p.workerId],
-    now: p.now,
-  });
+  return { sql: `${CLAIM_LOG}id IN (${pick.sql})`, params: transitionLogParams(p.now, [p.workerId], pick.params) };
 }
 
 /**

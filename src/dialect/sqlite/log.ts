@@ -1,6 +1,6 @@
 /**
  * The one place a status change's `task_logs` row is written. Every transition statement in this
- * folder asks {@link transitionLogWhere} (set-based: the rows a WHERE selects, written just before
+ * folder asks {@link transitionLogPrefix} / {@link transitionLogWhere} (set-based: the rows a WHERE selects, written just before
  * the UPDATE that changes them, in the same batch) or {@link insertTaskLogIfChanged} (one row,
  * written only if the statement just before it changed exactly one row). The row's message,
  * level and `details` keys come from `transitionMessage` and `transitionLevel` (`../transition.ts`),
@@ -15,44 +15,56 @@ import { transitionLevel, transitionMessage } from "../transition.ts";
 
 const quote = (s: string): string => `'${s.replaceAll("'", "''")}'`;
 
-/** A set-based transition log: which rows, from which status, and the extra `details` keys. */
-export interface TransitionLogSpec {
-  /** The status left: a fixed status, or `null` for "the row's status now" (cancel). */
+/** What a set-based transition row says: from which status, to which, and extra `details` keys. */
+export interface TransitionLogShape {
+  /** The status left: a fixed status, or `null` for "the row's status now" (cancel, retry). */
   readonly from: string | null;
   readonly to: string;
+  /** Extra `details` keys as SQL expressions over the row as it is before the change. */
+  readonly details?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The text of a set-based transition log up to its WHERE: `INSERT INTO task_logs … SELECT … FROM
+ * task_queue WHERE `. Hot paths build it once at module load and append their WHERE; its
+ * parameters are {@link transitionLogParams}.
+ */
+export function transitionLogPrefix(shape: TransitionLogShape): string {
+  const extra = Object.entries(shape.details ?? {});
+  const from = shape.from === null ? "status" : quote(shape.from);
+  const message =
+    shape.from === null ? `'Status transition: ' || status || ' → ${shape.to}'` : quote(transitionMessage(shape.from, shape.to));
+  const details = [`'from_status', ${from}`, `'to_status', ${quote(shape.to)}`, ...extra.map(([k, v]) => `${quote(k)}, ${v}`)];
+  return (
+    `INSERT INTO task_logs (task_id, at_utc, level, message, details)` +
+    ` SELECT id, ?, ${quote(transitionLevel(shape.to))}, ${message}, json_object(${details.join(", ")})` +
+    ` FROM task_queue WHERE `
+  );
+}
+
+/** Parameters of a statement built on {@link transitionLogPrefix}: time, details, then the WHERE's. */
+export function transitionLogParams(now: string, detailsParams: readonly SqlValue[], whereParams: readonly SqlValue[]): SqlValue[] {
+  return [now, ...detailsParams, ...whereParams];
+}
+
+/** A set-based transition log: its shape, which rows (a WHERE over `task_queue`), and when. */
+export interface TransitionLogSpec extends TransitionLogShape {
   /** WHERE over `task_queue` selecting exactly the rows the following UPDATE changes. */
   readonly where: string;
   readonly whereParams: readonly SqlValue[];
-  /** Extra `details` keys as SQL expressions over the row as it is before the change. */
-  readonly details?: Readonly<Record<string, string>>;
-  /** Parameters of the `details` expressions, in key order, bound before `whereParams`. */
+  /** Parameters of the `details` expressions, in key order. */
   readonly detailsParams?: readonly SqlValue[];
   readonly now: string;
 }
 
-const textCache = new Map<string, string>();
-
 /**
  * `INSERT INTO task_logs … SELECT … FROM task_queue WHERE …`: one row per task the WHERE selects.
  * Run it just before the transition's UPDATE in one batch with the same WHERE, so the rows logged
- * are exactly the rows changed.
+ * are exactly the rows changed. (Builds the text each call: for rare operator transitions; hot
+ * paths keep a prefix.)
  */
 export function transitionLogWhere(s: TransitionLogSpec): Statement {
-  const extra = Object.entries(s.details ?? {});
-  const key = `${s.from}\u0000${s.to}\u0000${s.where}\u0000${extra.map(([k, v]) => `${k}=${v}`).join(",")}`;
-  let sql = textCache.get(key);
-  if (sql === undefined) {
-    const from = s.from === null ? "status" : quote(s.from);
-    const message = s.from === null ? `'Status transition: ' || status || ' → ${s.to}'` : quote(transitionMessage(s.from, s.to));
-    const level = quote(transitionLevel(s.to));
-    const details = [`'from_status', ${from}`, `'to_status', ${quote(s.to)}`, ...extra.map(([k, v]) => `${quote(k)}, ${v}`)];
-    sql =
-      `INSERT INTO task_logs (task_id, at_utc, level, message, details)` +
-      ` SELECT id, ?, ${level}, ${message}, json_object(${details.join(", ")})` +
-      ` FROM task_queue WHERE ${s.where}`;
-    if (textCache.size < 256) textCache.set(key, sql);
-  }
-  return { sql, params: [s.now, ...(s.detailsParams ?? []), ...s.whereParams] };
+  return { sql: transitionLogPrefix(s) + s.where, params: transitionLogParams(s.now, s.detailsParams ?? [], s.whereParams) };
 }
 
 /** Values of one `task_logs` row. */

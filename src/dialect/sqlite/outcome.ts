@@ -8,7 +8,7 @@
  * @module
  */
 import type { SqlValue, Statement } from "../../driver.ts";
-import { transitionLogWhere } from "./log.ts";
+import { transitionLogParams, transitionLogPrefix } from "./log.ts";
 
 /** The fence every lease holder's write carries. */
 export interface Fence {
@@ -69,6 +69,12 @@ const heldParams = (held: readonly Held[], now: string): SqlValue[] => [
 const COMPLETE_MANY_SQL =
   `UPDATE task_queue SET status = 'completed', finished_at_utc = ?, updated_at_utc = ?, lease_until_utc = NULL,` +
   ` error_message = NULL WHERE ${HELD_WHERE} RETURNING id`;
+const COMPLETE_MANY_LOG_SQL =
+  transitionLogPrefix({
+    from: "processing",
+    to: "completed",
+    details: { worker_id: "?", attempt: "attempts", lease_token: "lease_token" },
+  }) + HELD_WHERE;
 
 /**
  * Marks many held tasks completed in one statement, each fenced by its own lease token;
@@ -79,16 +85,7 @@ const COMPLETE_MANY_SQL =
 export function completeMany(held: readonly Held[], now: string, workerId: string | null): Statement[] {
   const update: Statement = { sql: COMPLETE_MANY_SQL, params: [now, now, ...heldParams(held, now)] };
   if (workerId === null) return [update];
-  const log = transitionLogWhere({
-    from: "processing",
-    to: "completed",
-    where: HELD_WHERE,
-    whereParams: heldParams(held, now),
-    details: { worker_id: "?", attempt: "attempts", lease_token: "lease_token" },
-    detailsParams: [workerId],
-    now,
-  });
-  return [log, update];
+  return [{ sql: COMPLETE_MANY_LOG_SQL, params: transitionLogParams(now, [workerId], heldParams(held, now)) }, update];
 }
 
 /**

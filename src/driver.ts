@@ -6,6 +6,10 @@
  * `await`: each atomic step of the queue is one statement or one {@link Driver.batch}, so a sync
  * engine can run a batch inside one native transaction and an async engine under one lock.
  *
+ * A driver moves statements and results; it never chooses SQL. The SQL comes from the
+ * `QueueDialect` the `QueueDatabase` is opened with (`src/dialect/`), so a driver for a second
+ * engine is paired with that engine's dialect, not flagged with its name.
+ *
  * @module
  */
 

@@ -48,6 +48,23 @@ export type {
   SchemaSupport,
   TransitionStatements,
 } from "./dialect/dialect.ts";
+export type {
+  ClaimParams,
+  ConnectionSetting,
+  Fence,
+  Held,
+  InsertTask,
+  ListFilter,
+  Migration,
+  Reclaim,
+  ReclaimPolicy,
+  ReclaimScope,
+  StaleReclaim,
+  StorageFigure,
+  TaskLogFilter,
+  TaskLogRow,
+  WorkerFilter,
+} from "./dialect/types.ts";
 export { sqliteDialect } from "./dialect/sqlite/index.ts";
 export {
   DEFAULT_HEALTH_THRESHOLDS,

@@ -17,16 +17,22 @@
  */
 import type { Statement } from "../driver.ts";
 import type { ClaimStrategy } from "../strategies.ts";
-import type { ClaimParams } from "./sqlite/claim.ts";
-import type { InsertTask } from "./sqlite/enqueue.ts";
-import type { Migration } from "./sqlite/migrations.ts";
-import type { Fence, Held } from "./sqlite/outcome.ts";
-import type { ListFilter } from "./sqlite/read.ts";
-import type { Reclaim, ReclaimPolicy } from "./sqlite/reclaim.ts";
-import type { TaskLogFilter } from "./sqlite/task-logs.ts";
-import type { TaskLogRow } from "./sqlite/log.ts";
-import type { StaleReclaim, WorkerFilter } from "./sqlite/workers.ts";
-import type { ConnectionSetting, StorageFigure } from "./sqlite/maintenance.ts";
+import type {
+  ClaimParams,
+  ConnectionSetting,
+  Fence,
+  Held,
+  InsertTask,
+  ListFilter,
+  Migration,
+  Reclaim,
+  ReclaimPolicy,
+  StaleReclaim,
+  StorageFigure,
+  TaskLogFilter,
+  TaskLogRow,
+  WorkerFilter,
+} from "./types.ts";
 
 export type {
   ClaimParams,

@@ -8,6 +8,8 @@
 import type { SqlValue, Statement } from "../../driver.ts";
 import type { ClaimStrategy } from "../../strategies.ts";
 import { transitionLogParams, transitionLogPrefix } from "./log.ts";
+import type { ClaimParams } from "../types.ts";
+export type { ClaimParams };
 
 const ORDER: Record<Exclude<ClaimStrategy, "WEIGHTED_RANDOM">, string> = {
   FIFO: "run_after_utc ASC, id ASC",
@@ -37,16 +39,6 @@ function eligible(types: readonly string[], capabilities: string): { where: stri
     where: `status = 'queued' AND run_after_utc <= ?${typeFilter}${compat}`,
     params: [...types, capabilities],
   };
-}
-
-/** Parameters of a claim. */
-export interface ClaimParams {
-  readonly workerId: string;
-  readonly now: string;
-  readonly leaseUntil: string;
-  readonly types: readonly string[];
-  /** JSON object of the worker's capabilities. */
-  readonly capabilities: string;
 }
 
 const CLAIM_SET =

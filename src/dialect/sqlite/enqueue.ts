@@ -5,18 +5,8 @@
  * @module
  */
 import type { Statement } from "../../driver.ts";
-
-/** Values for a new row. */
-export interface InsertTask {
-  readonly type: string;
-  readonly priority: number;
-  readonly payload: string;
-  readonly compatibility: string;
-  readonly maxAttempts: number;
-  readonly runAfter: string;
-  readonly idempotencyKey: string | null;
-  readonly now: string;
-}
+import type { InsertTask } from "../types.ts";
+export type { InsertTask };
 
 const INSERT_TASK_SQL =
   `INSERT INTO task_queue (type, priority, payload, compatibility, status, attempts, max_attempts,` +

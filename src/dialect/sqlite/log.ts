@@ -12,6 +12,8 @@
  */
 import type { SqlValue, Statement } from "../../driver.ts";
 import { transitionLevel, transitionMessage } from "../transition.ts";
+import type { TaskLogRow } from "../types.ts";
+export type { TaskLogRow };
 
 const quote = (s: string): string => `'${s.replaceAll("'", "''")}'`;
 
@@ -65,15 +67,6 @@ export interface TransitionLogSpec extends TransitionLogShape {
  */
 export function transitionLogWhere(s: TransitionLogSpec): Statement {
   return { sql: transitionLogPrefix(s) + s.where, params: transitionLogParams(s.now, s.detailsParams ?? [], s.whereParams) };
-}
-
-/** Values of one `task_logs` row. */
-export interface TaskLogRow {
-  readonly taskId: number;
-  readonly at: string;
-  readonly level: string;
-  readonly message: string;
-  readonly details: string | null;
 }
 
 /** INSERT one log row and return its `log_id`. */

@@ -6,6 +6,8 @@
  * @module
  */
 import type { Statement } from "../../driver.ts";
+import type { StorageFigure, ConnectionSetting } from "../types.ts";
+export type { StorageFigure, ConnectionSetting };
 
 const s = (sql: string): Statement => ({ sql, params: [] });
 
@@ -30,15 +32,11 @@ export const optimize = (): Statement => s("PRAGMA optimize");
 /** Integrity check: one row per finding, exactly one `ok` row when sound (first column). */
 export const integrityCheck = (): Statement => s("PRAGMA integrity_check");
 
-/** Storage figures `QueueMaintenance.stats` reads, each one statement whose first column is the value. */
-export type StorageFigure = "page_count" | "page_size" | "freelist_count" | "journal_mode" | "user_version";
 /** One storage figure (first column of the only row). */
 export function storageFigure(name: StorageFigure): Statement {
   return s(`PRAGMA ${name}`);
 }
 
-/** Connection settings `QueueMaintenance.checkPragmas` reads. */
-export type ConnectionSetting = "journal_mode" | "busy_timeout" | "synchronous" | "foreign_keys";
 /** One connection setting (first column of the only row). */
 export function connectionSetting(name: ConnectionSetting): Statement {
   return s(`PRAGMA ${name}`);

@@ -12,6 +12,8 @@
  *
  * @module
  */
+import type { Migration } from "../types.ts";
+export type { Migration };
 
 /**
  * Default for timestamp columns that the seeds' own SQL leaves out of INSERTs: now, UTC,
@@ -50,12 +52,6 @@ const normaliseTimes = (table: string, columns: readonly string[]): string =>
 
 /** An already expired lease: a task adopted in `processing` is reclaimed by the next claim. */
 const EXPIRED_LEASE = "'1970-01-01 00:00:00.000'";
-
-/** One migration: its number and the statements that take the schema from `version - 1` to it. */
-export interface Migration {
-  readonly version: number;
-  readonly statements: readonly string[];
-}
 
 /** All migrations in order. */
 export const SQLITE_MIGRATIONS: readonly Migration[] = [

@@ -9,13 +9,9 @@
  */
 import type { SqlValue, Statement } from "../../driver.ts";
 import { transitionLogParams, transitionLogPrefix } from "./log.ts";
+import type { Fence, Held } from "../types.ts";
+export type { Fence, Held };
 
-/** The fence every lease holder's write carries. */
-export interface Fence {
-  readonly id: number;
-  readonly leaseToken: number;
-  readonly now: string;
-}
 const FENCE = `WHERE id = ? AND lease_token = ? AND status = 'processing' AND lease_until_utc > ?`;
 const fenceParams = (f: Fence): SqlValue[] => [f.id, f.leaseToken, f.now];
 // Statement texts are built once: the driver's statement cache then hashes the same string
@@ -49,12 +45,6 @@ export function completeTask(f: Fence): Statement {
     sql: COMPLETE_SQL,
     params: [f.now, f.now, ...fenceParams(f)],
   };
-}
-
-/** A held task as a set-based write names it: its id and the lease token it holds. */
-export interface Held {
-  readonly id: number;
-  readonly leaseToken: number;
 }
 
 // Held tasks travel as two JSON arrays: ids (for rowid lookups) and "id:token" keys (the fence).

@@ -6,19 +6,12 @@
  * @module
  */
 import type { SqlValue, Statement } from "../../driver.ts";
+import type { ListFilter } from "../types.ts";
+export type { ListFilter };
 
 /** One task by id. */
 export function selectTask(id: number): Statement {
   return { sql: `SELECT * FROM task_queue WHERE id = ?`, params: [id] };
-}
-
-/** Filters for listing tasks. */
-export interface ListFilter {
-  readonly statuses: readonly string[];
-  readonly type: string | null;
-  readonly limit: number;
-  readonly offset: number;
-  readonly descending: boolean;
 }
 
 /** A page of tasks, by id. */

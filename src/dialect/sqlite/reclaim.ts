@@ -22,18 +22,8 @@
  * @module
  */
 import type { SqlValue, Statement } from "../../driver.ts";
-
-/** What happens to a reclaimed task of a type (see `CRASH_POLICIES`); unlisted types: `retry`. */
-export type ReclaimPolicy = Readonly<Record<string, "retry" | "fail" | "dead_letter">>;
-
-/**
- * Which processing tasks a reclaim takes: those whose lease ran out (`expired`), those held by a
- * worker whose heartbeat is before `staleBefore` (`stale`), or both (`expired_or_stale`).
- */
-export type ReclaimScope =
-  | { readonly kind: "expired" }
-  | { readonly kind: "stale"; readonly staleBefore: string }
-  | { readonly kind: "expired_or_stale"; readonly staleBefore: string };
+import type { ReclaimPolicy, ReclaimScope, Reclaim } from "../types.ts";
+export type { ReclaimPolicy, ReclaimScope, Reclaim };
 
 /** Heartbeats are compared as millisecond text (rows the seeds' own SQL wrote lack the `.SSS`). */
 const STALE_HOLDER =
@@ -82,15 +72,6 @@ function policySql(policy: ReclaimPolicy): PolicySql {
   };
   policyCache.set(policy, built);
   return built;
-}
-
-/** Parameters of {@link reclaimTasks}. */
-export interface Reclaim {
-  /** The time of the reclaim, `YYYY-MM-DD HH:MM:SS.SSS`. */
-  readonly now: string;
-  readonly scope: ReclaimScope;
-  /** Crash policy by task type. @default {} (every type: retry) */
-  readonly policy?: ReclaimPolicy | undefined;
 }
 
 /**

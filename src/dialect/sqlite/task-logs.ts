@@ -6,13 +6,8 @@
  */
 import type { SqlValue, Statement } from "../../driver.ts";
 import { SQL_MS_TIME } from "./time.ts";
-
-/** Filter of {@link selectTaskLogs}: one task's logs or everyone's, optionally one level. */
-export interface TaskLogFilter {
-  readonly taskId: number | null;
-  readonly level: string | null;
-  readonly limit: number;
-}
+import type { TaskLogFilter } from "../types.ts";
+export type { TaskLogFilter };
 
 /** Log rows, newest first (`log_id` breaks ties within one millisecond). */
 export function selectTaskLogs(f: TaskLogFilter): Statement {

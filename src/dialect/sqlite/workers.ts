@@ -8,6 +8,8 @@
 import type { SqlValue, Statement } from "../../driver.ts";
 import { type ReclaimPolicy, reclaimTasks } from "./reclaim.ts";
 import { SQL_MS_TIME } from "./time.ts";
+import type { WorkerFilter, StaleReclaim } from "../types.ts";
+export type { WorkerFilter, StaleReclaim };
 
 /** Removes a worker's row when it stops. */
 export function deleteWorker(workerId: string): Statement {
@@ -29,14 +31,6 @@ export function upsertWorker(workerId: string, capabilities: string, at: string)
 /** Moves a registered worker's heartbeat to `at`, keeping its capabilities; changes 0 rows if unknown. */
 export function touchWorker(workerId: string, at: string): Statement {
   return { sql: `UPDATE workers SET heartbeat_utc = ? WHERE worker_id = ?`, params: [at, workerId] };
-}
-
-/** Heartbeat bounds of {@link selectWorkers}; either may be left out. */
-export interface WorkerFilter {
-  /** Only workers whose heartbeat is at or after this time. */
-  readonly since?: string | undefined;
-  /** Only workers whose heartbeat is before this time. */
-  readonly before?: string | undefined;
 }
 
 /** Workers, most recent heartbeat first. */
@@ -100,15 +94,6 @@ export function selectWorkerSummaries(workerId: string | null): Statement {
       `${oneWorker} ORDER BY ${SQL_MS_TIME("w.heartbeat_utc")} DESC, w.worker_id ASC`,
     params: workerId === null ? [] : [workerId, workerId],
   };
-}
-
-/** Parameters of {@link reclaimStaleWorkerTasks}. */
-export interface StaleReclaim {
-  readonly now: string;
-  /** Workers whose heartbeat is before this time are stale. */
-  readonly staleBefore: string;
-  /** Crash policy by task type; types not listed are retried. */
-  readonly policy: ReclaimPolicy;
 }
 
 /**

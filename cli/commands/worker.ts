@@ -6,15 +6,12 @@
  * @module
  */
 import { readFileSync } from "node:fs";
-import {
-  DEFAULT_HANDLERS_LOAD_TIMEOUT_MS,
-  runWorkerProcess,
-} from "../../runtime/node/worker-process.ts";
+import { DEFAULT_HANDLERS_LOAD_TIMEOUT_MS, firstLine, runWorkerProcess } from "../../runtime/node/worker-process.ts";
 import { configFormatOf, parseWorkerConfig, type WorkerConfig } from "../../src/config/worker-config.ts";
 import { defaultDbPath } from "../../src/index.ts";
 import { driverOption, intOption, noExtraPositionals, parseCommandArgs, type ParsedValues, strOption, UsageError } from "../lib/args.ts";
 import { dbPathOf } from "../lib/db.ts";
-import { firstLine, requestExitNow } from "../lib/output.ts";
+import { requestExitNow } from "../lib/output.ts";
 
 /** `prismq worker --help`. */
 export const help = `Usage: prismq worker --config FILE --handlers MODULE [--db PATH] [--driver NAME] [--quiet]

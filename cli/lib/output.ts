@@ -1,11 +1,10 @@
 /**
- * Output shared by every `prismq` command: stdout/stderr lines, tables, times, sizes, and the
- * one-line description of anything thrown.
+ * Output shared by every `prismq` command: stdout/stderr lines, tables, times and sizes. A thrown
+ * value is described with `describeThrown` (src/errors.ts), or `firstLine` of runtime/node.
  *
  * @module
  */
 import type { BackupVerification } from "../../src/index.ts";
-import { describeThrown } from "../../src/errors.ts";
 
 /** Writes one line to stdout; all normal output goes through here. */
 export function out(line = ""): void {
@@ -65,12 +64,6 @@ export function verificationLine(v: BackupVerification): string {
   return v.ok
     ? `ok (integrity ok, schema ${String(v.schemaVersion)}, ${String(v.tasks)} tasks)`
     : `FAILED (${v.reason ?? v.problem ?? "verification failed"})`;
-}
-
-/** The first line of what was thrown, for one-line diagnostics; never throws, whatever it is. */
-export function firstLine(e: unknown): string {
-  const text = describeThrown(e).message;
-  return text.split("\n").map((l) => l.trim()).find((l) => l !== "") ?? text;
 }
 
 let exitNow = false;

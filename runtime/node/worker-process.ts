@@ -78,8 +78,11 @@ function err(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-/** The first line of what was thrown; never throws, whatever it is. */
-function firstLine(e: unknown): string {
+/**
+ * The first line of what was thrown (through `describeThrown`), for one-line diagnostics; never
+ * throws, whatever it is. Also used by the CLI, so there is one such helper.
+ */
+export function firstLine(e: unknown): string {
   const text = describeThrown(e).message;
   return text.split("\n").map((l) => l.trim()).find((l) => l !== "") ?? text;
 }

@@ -16,9 +16,9 @@ export {
   finishFailed,
   type Held,
   releaseTask,
-  renewLease,
   retryTask,
 } from "../dialect/sqlite/outcome.ts";
+export { renewLease } from "../dialect/sqlite/renew.ts";
 export { cancelTask, requeueTask } from "../dialect/sqlite/cancel-retry.ts";
 export {
   anyActive,

@@ -1,6 +1,6 @@
 /**
- * Outcomes a lease holder writes: renew, complete (one or many), release, retry, and the final
- * `failed`/`dead_letter`. Each is fenced by id, lease token, `processing` and an unexpired lease,
+ * Outcomes a lease holder writes: complete (one or many), release, retry, and the final
+ * `failed`/`dead_letter` (renewal is `./renew.ts`). Each is fenced by id, lease token, `processing` and an unexpired lease,
  * so a stale holder's write changes zero rows. The one-task forms are followed in the caller's
  * batch by `insertTaskLogIfChanged` (`./log.ts`); `completeMany` builds its own set-based rows.
  *
@@ -8,16 +8,13 @@
  * @module
  */
 import type { SqlValue, Statement } from "../../driver.ts";
+import { FENCE, fenceParams } from "./fence.ts";
 import { transitionLogParams, transitionLogPrefix } from "./log.ts";
 import type { Fence, Held } from "../types.ts";
 export type { Fence, Held };
 
-const FENCE = `WHERE id = ? AND lease_token = ? AND status = 'processing' AND lease_until_utc > ?`;
-const fenceParams = (f: Fence): SqlValue[] => [f.id, f.leaseToken, f.now];
 // Statement texts are built once: the driver's statement cache then hashes the same string
 // object every time instead of a freshly concatenated one.
-const RENEW_SQL =
-  `UPDATE task_queue SET lease_until_utc = ?, updated_at_utc = ? ${FENCE}`;
 const COMPLETE_SQL =
   `UPDATE task_queue SET status = 'completed', finished_at_utc = ?, updated_at_utc = ?, lease_until_utc = NULL,` +
   ` error_message = NULL ${FENCE}`;
@@ -30,14 +27,6 @@ const RETRY_SQL =
 const FINISH_FAILED_SQL =
   `UPDATE task_queue SET status = ?, error_message = ?, finished_at_utc = ?, updated_at_utc = ?,` +
   ` lease_until_utc = NULL ${FENCE}`;
-
-/** Extends a held lease. */
-export function renewLease(f: Fence, leaseUntil: string): Statement {
-  return {
-    sql: RENEW_SQL,
-    params: [leaseUntil, f.now, ...fenceParams(f)],
-  };
-}
 
 /** Marks a held task completed. */
 export function completeTask(f: Fence): Statement {

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Driver } from "../src/driver.ts";
-import { DEFAULT_PRAGMAS } from "../src/sql/migrations-sqlite.ts";
+import { DEFAULT_PRAGMAS } from "../src/dialect/sqlite/migrations.ts";
 
 /** The runtime this process is. */
 export const RUNTIME: "node" | "deno" | "bun" =

@@ -18,7 +18,7 @@ import type { Task } from "./task.ts";
 import { WorkerHeartbeat } from "./observability/heartbeat.ts";
 import { workerLivenessThresholds } from "./observability/liveness.ts";
 import { silentLogger } from "./observability/task-logger.ts";
-import { type OperationsFactory, sqliteWorkerOperations, type WorkerOperations } from "./worker/operations.ts";
+import { type OperationsFactory, dialectWorkerOperations, type WorkerOperations } from "./worker/operations.ts";
 import { OutcomeWriter } from "./worker/outcomes.ts";
 import { type Buffered, PrefetchBuffer } from "./worker/prefetch.ts";
 import { WorkerReporter } from "./worker/reporter.ts";
@@ -114,7 +114,7 @@ export class QueueWorker {
     this.#crashPolicy = o.crashPolicy;
     this.#report = new WorkerReporter(this.#id, logger ?? silentLogger, onEvent ?? (() => {}));
     const ctx = { db, workerId: this.#id, settings: o, random, types: () => this.#types };
-    this.#ops = (operations ?? sqliteWorkerOperations)(ctx);
+    this.#ops = (operations ?? dialectWorkerOperations)(ctx);
     this.#outcomes = new OutcomeWriter({
       db,
       ops: this.#ops,

@@ -320,7 +320,7 @@ for (const d of DRIVERS) {
       await clock.advance(300_001);
       await hb.reclaimStaleWorkerTasks({ policy: { b: "dead_letter" } });
       const logs = (await new TaskLogger(db).getRecentLogs()).map((l) => [l.taskId, l.at, l.level, l.message, l.details]);
-      // The one reclaim rule's log row (src/sql/reclaim-sqlite.ts): transition, reason, attempt, new token.
+      // The one reclaim rule's log row (src/dialect/sqlite/reclaim.ts): transition, reason, attempt, new token.
       const message = (to: string) => `Status transition: processing → ${to}: worker dead went stale (last heartbeat 2026-01-01 00:00:00.000)`;
       const details = (to: string) => ({
         from_status: "processing", to_status: to, worker_id: "dead", reason: "stale_worker", attempt: 1, lease_token: 2,

@@ -12,12 +12,12 @@ import { FakeClock } from "../src/clock.ts";
 import { QueueClient } from "../src/client.ts";
 import { QueueDatabase } from "../src/database.ts";
 import { QueueWorker } from "../src/worker.ts";
-import { type OperationsFactory, sqliteWorkerOperations, type WorkerOperations } from "../src/worker/operations.ts";
+import { type OperationsFactory, dialectWorkerOperations, type WorkerOperations } from "../src/worker/operations.ts";
 
 /** The real operations, recording each call's name; `batch: false` leaves the batch statements out. */
 function recording(calls: string[], batch: boolean): OperationsFactory {
   return (ctx) => {
-    const real = sqliteWorkerOperations(ctx);
+    const real = dialectWorkerOperations(ctx);
     const ops: WorkerOperations = {
       claim: (limit, now) => (calls.push(`claim ${limit}`), real.claim(limit, now)),
       renew: (task, now, until) => (calls.push("renew"), real.renew(task, now, until)),

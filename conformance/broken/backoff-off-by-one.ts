@@ -7,7 +7,6 @@
  */
 import { backoffMs } from "../../src/backoff.ts";
 import { toSqlTime } from "../../src/clock.ts";
-import { retryTask } from "../../src/sql/sqlite.ts";
 import { backoffOf, brokenOperations } from "./base.ts";
 
 export const backoffOffByOne = brokenOperations((ctx, real) => ({
@@ -15,7 +14,7 @@ export const backoffOffByOne = brokenOperations((ctx, real) => ({
     if (outcome.status !== "queued") return real.record(task, outcome, now);
     const fence = { id: task.id, leaseToken: task.leaseToken, now: toSqlTime(now) };
     const runAfter = now + backoffMs(task.attempts + 1, backoffOf(ctx), ctx.random);
-    const r = await ctx.db.run(retryTask(fence, toSqlTime(runAfter), outcome.errorText));
+    const r = await ctx.db.run(ctx.db.dialect.transitions.retryTask(fence, toSqlTime(runAfter), outcome.errorText));
     return r.changes > 0;
   },
 }));

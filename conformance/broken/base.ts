@@ -17,7 +17,7 @@ import { rowToTask, type Task } from "../../src/task.ts";
 import {
   type OperationsContext,
   type OperationsFactory,
-  sqliteWorkerOperations,
+  dialectWorkerOperations,
   type WorkerOperations,
 } from "../../src/worker/operations.ts";
 
@@ -42,7 +42,7 @@ export function brokenOperations(
   wrong: (ctx: OperationsContext, real: WorkerOperations) => Partial<Omit<WorkerOperations, "batch">>,
 ): OperationsFactory {
   return (ctx) => {
-    const real = sqliteWorkerOperations(ctx);
+    const real = dialectWorkerOperations(ctx);
     return { ...real, batch: undefined, ...wrong(ctx, real) };
   };
 }

@@ -7,7 +7,6 @@
  * @module
  */
 import { systemClock, toSqlTime } from "../../src/clock.ts";
-import { reclaimExpired } from "../../src/sql/sqlite.ts";
 import type { Task } from "../../src/task.ts";
 import { brokenOperations, CLAIM_SET, claimSetParams, ORDER_BY, tasksOf } from "./base.ts";
 
@@ -17,7 +16,7 @@ export const racyClaim = brokenOperations((ctx, real) => ({
     if (strategy === "WEIGHTED_RANDOM") return real.claim(limit, now);
     const { db } = ctx;
     const nowText = toSqlTime(now);
-    await db.batch(reclaimExpired(nowText));
+    await db.batch(db.dialect.transitions.reclaimExpired(nowText));
     const picked = await db.execute(
       `SELECT id FROM task_queue WHERE status = 'queued' AND run_after_utc <= ? ORDER BY ${ORDER_BY[strategy]} LIMIT ?`,
       [nowText, limit],

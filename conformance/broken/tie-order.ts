@@ -5,7 +5,6 @@
  * @module
  */
 import { toSqlTime } from "../../src/clock.ts";
-import { reclaimExpired } from "../../src/sql/sqlite.ts";
 import { brokenOperations, CLAIM_SET, claimSetParams, tasksOf } from "./base.ts";
 
 const WRONG_ORDER = "priority ASC, run_after_utc ASC, id DESC";
@@ -15,7 +14,7 @@ export const tieOrder = brokenOperations((ctx, real) => ({
     if (ctx.settings.strategy !== "PRIORITY") return real.claim(limit, now);
     const nowText = toSqlTime(now);
     const results = await ctx.db.batch([
-      ...reclaimExpired(nowText),
+      ...ctx.db.dialect.transitions.reclaimExpired(nowText),
       {
         sql:
           `UPDATE task_queue ${CLAIM_SET} WHERE id IN (SELECT id FROM task_queue WHERE status = 'queued'` +

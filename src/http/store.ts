@@ -9,7 +9,7 @@ import { fromSqlTime, toSqlRunAfter, toSqlTime } from "../clock.ts";
 import type { QueueDatabase } from "../database.ts";
 import type { SqlValue } from "../driver.ts";
 import { QueueValidationError } from "../errors.ts";
-import { decodeJson } from "../sql/observability-sqlite.ts";
+import { decodeJson } from "../dialect/json.ts";
 import { rowToTask, type Task, TASK_STATUSES, type TaskStatus } from "../task.ts";
 import type { HealthView, ListQuery, TaskLogView, TaskView, TimelineView } from "./schemas.ts";
 

@@ -1,8 +1,8 @@
 /**
  * Every SQL call of the worker, behind one object: claim, renew, record an outcome, read a
  * task's status, and (for group commit) the statements of each so several go out in one batch.
- * The worker never builds a statement itself, so a second engine changes this one unit, and a
- * test can inject a deliberately wrong set of operations (conformance/broken/) without
+ * The worker never builds a statement itself: every statement comes from `db.dialect`, so a
+ * second engine needs no edit here, and a test can inject a deliberately wrong set of operations (conformance/broken/) without
  * subclassing the worker.
  *
  * @module
@@ -11,7 +11,7 @@ import { toSqlTime } from "../clock.ts";
 import type { QueueDatabase } from "../database.ts";
 import type { ExecResult, SqlValue, Statement } from "../driver.ts";
 import type { WorkerSettings } from "../options.ts";
-import * as q from "../sql/sqlite.ts";
+import type { ClaimParams, Fence } from "../dialect/dialect.ts";
 import type { ClaimStrategy } from "../strategies.ts";
 import { rowToTask, type Task, type TaskStatus } from "../task.ts";
 import { taskErrorLogInsert, taskRetryLogInsert, taskTransitionLogInsert } from "../observability/task-logger.ts";
@@ -71,8 +71,6 @@ export type OperationsFactory = (ctx: OperationsContext) => WorkerOperations;
 
 type Row = Readonly<Record<string, SqlValue>>;
 
-const IF_CHANGED = { ifPreviousChanged: true } as const;
-
 // Claimed rows are put in the strategy's order exactly as the SQL orders them: by the stored
 // run_after_utc TEXT, where a run-now time ("…:01", second precision) sorts before a delayed
 // time at the same instant ("…:01.000"); comparing parsed milliseconds would call those equal.
@@ -90,34 +88,36 @@ function compareRowsFor(strategy: ClaimStrategy): (a: Row, b: Row) => number {
   }
 }
 
-/** The statements of the SQLite queue, as the worker's {@link BatchOperations}. @internal */
-export function sqliteBatchOperations(ctx: OperationsContext): BatchOperations {
+/** The statements of the database's dialect, as the worker's {@link BatchOperations}. @internal */
+export function dialectBatchOperations(ctx: OperationsContext): BatchOperations {
   const { workerId, settings } = ctx;
+  const sql = ctx.db.dialect.transitions;
+  const log = { ifPreviousChanged: true, dialect: ctx.db.dialect } as const;
   const { strategy, taskLogs } = settings;
   const capabilities = JSON.stringify(settings.capabilities);
   const compare = compareRowsFor(strategy);
-  const fence = (task: Task, now: number): q.Fence => ({ id: task.id, leaseToken: task.leaseToken, now: toSqlTime(now) });
+  const fence = (task: Task, now: number): Fence => ({ id: task.id, leaseToken: task.leaseToken, now: toSqlTime(now) });
   const details = (task: Task): Record<string, unknown> => ({ worker_id: workerId, attempt: task.attempts, lease_token: task.leaseToken });
   return {
     claim(limit, now) {
       const nowText = toSqlTime(now);
-      const params: q.ClaimParams = {
+      const params: ClaimParams = {
         workerId,
         now: nowText,
         leaseUntil: toSqlTime(now + settings.leaseMs),
         types: ctx.types(),
         capabilities,
       };
-      const stmts: Statement[] = q.reclaimExpired(nowText, settings.crashPolicy);
+      const stmts: Statement[] = sql.reclaimExpired(nowText, settings.crashPolicy);
       const claimAt: number[] = [];
       const add = (claim: Statement[]): void => {
         stmts.push(...claim);
         claimAt.push(stmts.length - 1); // the claim is the last of its statements
       };
       if (strategy === "WEIGHTED_RANDOM") {
-        for (let i = 0; i < limit; i++) add(q.claimWeightedRandom(params, ctx.random(), taskLogs));
+        for (let i = 0; i < limit; i++) add(sql.claimWeightedRandom(params, ctx.random(), taskLogs));
       } else {
-        add(q.claimOrdered(strategy, params, limit, taskLogs));
+        add(sql.claimOrdered(strategy, params, limit, taskLogs));
       }
       return {
         stmts,
@@ -132,38 +132,38 @@ export function sqliteBatchOperations(ctx: OperationsContext): BatchOperations {
     record(task, outcome, now) {
       const f = fence(task, now);
       if (outcome.status === "completed") {
-        const stmt = q.completeTask(f);
-        return taskLogs ? [stmt, taskTransitionLogInsert(task.id, "processing", "completed", details(task), now, IF_CHANGED)] : [stmt];
+        const stmt = sql.completeTask(f);
+        return taskLogs ? [stmt, taskTransitionLogInsert(task.id, "processing", "completed", details(task), now, log)] : [stmt];
       }
       const stmt =
         outcome.status === "queued"
-          ? q.retryTask(f, toSqlTime(outcome.runAfter), outcome.errorText)
-          : q.finishFailed(f, outcome.status, outcome.errorText);
+          ? sql.retryTask(f, toSqlTime(outcome.runAfter), outcome.errorText)
+          : sql.finishFailed(f, outcome.status, outcome.errorText);
       if (!taskLogs) return [stmt];
       return [
         stmt,
-        taskErrorLogInsert(task.id, outcome.error, details(task), now, IF_CHANGED),
+        taskErrorLogInsert(task.id, outcome.error, details(task), now, log),
         outcome.status === "queued"
-          ? taskRetryLogInsert(task.id, task.attempts, task.maxAttempts, outcome.runAfter, details(task), now, IF_CHANGED)
-          : taskTransitionLogInsert(task.id, "processing", outcome.status, details(task), now, IF_CHANGED),
+          ? taskRetryLogInsert(task.id, task.attempts, task.maxAttempts, outcome.runAfter, details(task), now, log)
+          : taskTransitionLogInsert(task.id, "processing", outcome.status, details(task), now, log),
       ];
     },
     completeMany(tasks, now) {
-      return q.completeMany(tasks, toSqlTime(now), taskLogs ? workerId : null);
+      return sql.completeMany(tasks, toSqlTime(now), taskLogs ? workerId : null);
     },
     release(task, now) {
-      const stmt = q.releaseTask(fence(task, now));
+      const stmt = sql.releaseTask(fence(task, now));
       if (!taskLogs) return [stmt];
       const logDetails = { ...details(task), reason: "released_unstarted" };
-      return [stmt, taskTransitionLogInsert(task.id, "processing", "queued", logDetails, now, IF_CHANGED)];
+      return [stmt, taskTransitionLogInsert(task.id, "processing", "queued", logDetails, now, log)];
     },
   };
 }
 
-/** The worker's operations on its {@link QueueDatabase} (SQLite statements). @internal */
-export function sqliteWorkerOperations(ctx: OperationsContext): WorkerOperations {
+/** The worker's operations on its {@link QueueDatabase}, in the statements of `db.dialect`. @internal */
+export function dialectWorkerOperations(ctx: OperationsContext): WorkerOperations {
   const { db } = ctx;
-  const batch = sqliteBatchOperations(ctx);
+  const batch = dialectBatchOperations(ctx);
   const run = async (stmts: readonly Statement[]): Promise<ExecResult> =>
     stmts.length === 1 ? db.run(stmts[0]!) : (await db.batch(stmts))[0]!;
   return {
@@ -173,14 +173,14 @@ export function sqliteWorkerOperations(ctx: OperationsContext): WorkerOperations
       return plan.tasks(await db.batch(plan.stmts));
     },
     async renew(task, now, until) {
-      const r = await db.run(q.renewLease({ id: task.id, leaseToken: task.leaseToken, now: toSqlTime(now) }, toSqlTime(until)));
+      const r = await db.run(db.dialect.transitions.renewLease({ id: task.id, leaseToken: task.leaseToken, now: toSqlTime(now) }, toSqlTime(until)));
       return r.changes > 0;
     },
     async record(task, outcome, now) {
       return (await run(batch.record(task, outcome, now))).changes > 0;
     },
     async status(taskId) {
-      const r = await db.run(q.selectTask(taskId));
+      const r = await db.run(db.dialect.reads.selectTask(taskId));
       return r.rows[0]?.["status"] as TaskStatus | undefined;
     },
   };

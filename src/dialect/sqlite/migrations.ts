@@ -173,7 +173,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     version: 5,
     statements: [
       // Every reclaim (lease expiry in the claim, stale-worker release, maintenance cleanup) is
-      // one UPDATE built by src/sql/reclaim-sqlite.ts that takes a processing row out of
+      // one UPDATE built by src/dialect/sqlite/reclaim.ts that takes a processing row out of
       // processing and bumps its fencing token; nothing else does both. This trigger writes its
       // task_logs row in that same statement, so no reclaim goes unlogged and a claim's batch
       // pays no extra statement for it. Time is the reclaim's own `updated_at_utc` (a parameter);

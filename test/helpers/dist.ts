@@ -3,7 +3,7 @@
  * import the package through here instead of `src/`.
  *
  * `npm test` builds `dist/` before it runs `test/`. `PRISMQ_DIST_DIR` points the tests at another
- * build (e.g. `npx tsup --out-dir /tmp/x-dist`), so two people building at once do not race on
+ * build (e.g. `npx tsdown --out-dir /tmp/x-dist`), so two people building at once do not race on
  * one folder.
  */
 import { existsSync } from "node:fs";

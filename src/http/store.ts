@@ -10,6 +10,7 @@ import type { QueueDatabase } from "../database.ts";
 import type { SqlValue } from "../driver.ts";
 import { QueueValidationError } from "../errors.ts";
 import { decodeJson } from "../dialect/json.ts";
+import { readOldestWaitingAgeMs, readStatusCounts } from "../observability/queue-figures.ts";
 import { rowToTask, type Task, TASK_STATUSES, type TaskStatus } from "../task.ts";
 import type { HealthView, ListQuery, TaskLogView, TaskView, TimelineView } from "./schemas.ts";
 
@@ -174,15 +175,14 @@ export async function countsByType(db: QueueDatabase): Promise<Record<string, Re
   return out;
 }
 
-/** Counts by status, every status present. */
+/**
+ * Counts by status, every known status present: the core's one definition
+ * ({@link readStatusCounts}), less statuses that only hand-written rows hold (the API's schema
+ * lists the library's statuses).
+ */
 export async function countsByStatus(db: QueueDatabase): Promise<Record<TaskStatus, number>> {
-  const r = await db.execute(`SELECT status, COUNT(*) AS n FROM task_queue GROUP BY status`);
-  const out = Object.fromEntries(TASK_STATUSES.map((s) => [s, 0])) as Record<TaskStatus, number>;
-  for (const row of r.rows) {
-    const s = String(row["status"]);
-    if ((TASK_STATUSES as readonly string[]).includes(s)) out[s as TaskStatus] = Number(row["n"]);
-  }
-  return out;
+  const { byStatus } = await readStatusCounts(db);
+  return Object.fromEntries(TASK_STATUSES.map((s) => [s, byStatus[s] ?? 0])) as Record<TaskStatus, number>;
 }
 
 function percentile(sorted: readonly number[], p: number): number | null {
@@ -224,16 +224,8 @@ export async function timeline(db: QueueDatabase, minutes: number, bucketCount: 
   };
 }
 
-/** Age of the oldest runnable queued task. */
-export async function oldestQueuedAgeMs(db: QueueDatabase): Promise<number | null> {
-  const now = db.clock.now();
-  const r = await db.execute(
-    `SELECT MIN(run_after_utc) AS t FROM task_queue WHERE status = 'queued' AND run_after_utc <= ?`,
-    [toSqlTime(now)],
-  );
-  const t = r.rows[0]?.["t"];
-  return t === null || t === undefined ? null : Math.max(0, now - fromSqlTime(String(t)));
-}
+/** Age of the oldest runnable queued task: the core's one definition ({@link readOldestWaitingAgeMs}). */
+export const oldestQueuedAgeMs: (db: QueueDatabase) => Promise<number | null> = readOldestWaitingAgeMs;
 
 /** Database reachability, schema version, journal mode, and `quick_check` when asked. */
 export async function health(db: QueueDatabase, quickCheck: boolean): Promise<HealthView> {

@@ -1,6 +1,6 @@
 /**
  * `prismq serve`: the HTTP API and the dashboard on Node, over one queue database, until
- * SIGINT/SIGTERM.
+ * SIGINT/SIGTERM (SIGINT/SIGBREAK on Windows).
  *
  * @module
  */
@@ -13,6 +13,7 @@ import { intOption, listOption, noExtraPositionals, parseCommandArgs, strOption,
 import { openDb } from "../lib/db.ts";
 import { COMMON_HELP } from "../lib/help.ts";
 import { err, out } from "../lib/output.ts";
+import { shutdownSignalNames } from "../../runtime/node/shutdown-signals.ts";
 
 /** `prismq serve --help`. */
 export const help = `Usage: prismq serve [--host HOST] [--port PORT] [--token TOKEN]... [--read-token TOKEN]...
@@ -20,7 +21,7 @@ export const help = `Usage: prismq serve [--host HOST] [--port PORT] [--token TO
                     [--no-dashboard]
 
 Serves the queue's HTTP API (/api/v1, OpenAPI at /api/v1/openapi.json), /metrics, /health and
-the live dashboard (/) until SIGINT or SIGTERM, then stops taking requests, lets the ones in
+the live dashboard (/) until SIGINT or SIGTERM (on Windows: Ctrl+C or Ctrl+Break), then stops taking requests, lets the ones in
 flight finish (at most 5 s) and closes the database.
 
   --host HOST          address to bind (default 127.0.0.1). Anything beyond loopback is refused
@@ -93,6 +94,8 @@ export async function run(args: readonly string[]): Promise<number> {
     throw e;
   }
 
+  // SIGINT/SIGTERM on POSIX, SIGINT/SIGBREAK on Windows (which never delivers SIGTERM).
+  const stopSignals = shutdownSignalNames();
   return new Promise<number>((resolvePromise) => {
     let stopping = false;
     const server = serve({ fetch: app.fetch, hostname: host, port }, (info: AddressInfo) => {
@@ -102,8 +105,7 @@ export async function run(args: readonly string[]): Promise<number> {
       out(`prismq serve: listening on ${url}${scope} (dashboard: ${url}/)`);
     });
     const finish = async (code: number): Promise<void> => {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
+      for (const s of stopSignals) process.off(s, onSignal);
       await db.close().catch(() => {});
       resolvePromise(code);
     };
@@ -128,7 +130,6 @@ export async function run(args: readonly string[]): Promise<number> {
       stopping = true;
       void finish(1);
     });
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
+    for (const s of stopSignals) process.on(s, onSignal);
   });
 }

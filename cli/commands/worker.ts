@@ -56,7 +56,8 @@ Everything else goes to stderr: a start-up line with the settings, one line per 
 (time, level, message, key=value fields), and at exit the worker's totals:
   prismq worker <id> stopped: claimed N, completed N, retried N, failed N, ...; database busyRetries=N calls=N
 
-Shutdown: on SIGINT or SIGTERM the worker claims nothing new, waits for running handlers to
+Shutdown: on SIGINT or SIGTERM (on Windows: SIGINT or SIGBREAK, i.e. Ctrl+C or Ctrl+Break;
+Windows never delivers SIGTERM) the worker claims nothing new, waits for running handlers to
 finish and record their outcome, removes its 'workers' row and exits 0. Handlers are not
 aborted: a graceful stop lets them finish. The wait is bounded by shutdownTimeoutMs (config,
 default 30000). If handlers are still running when it runs out, or on a second signal, the

@@ -1,21 +1,49 @@
 /**
- * SIGINT and SIGTERM as promises, for the worker-process runtime: the first signal asks for a
- * graceful stop, the second gives up on it.
+ * The stop signals of a long-running process (worker, `prismq serve`) as promises: the first
+ * signal asks for a graceful stop, the second gives up on it.
+ *
+ * Which signals depends on the platform: SIGINT (Ctrl+C) and SIGTERM on POSIX; SIGINT and
+ * SIGBREAK (Ctrl+Break) on Windows, where SIGTERM can be listened for but is never delivered
+ * (`process.kill(pid, "SIGTERM")` and service managers end the process without running handlers).
  *
  * @module
  */
-/** SIGINT/SIGTERM as promises: the first asks for a graceful stop, the second gives up on it. */
+
+/** The signals asking a long-running process to stop on `platform` (see the module). */
+export function shutdownSignalNames(platform: string = process.platform): readonly NodeJS.Signals[] {
+  return platform === "win32" ? ["SIGINT", "SIGBREAK"] : ["SIGINT", "SIGTERM"];
+}
+
+/** The part of `process` the listeners are installed on; injectable so tests need no real signal. */
+export interface SignalTarget {
+  on(signal: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown;
+  removeListener(signal: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown;
+}
+
+/** Options of {@link listenForShutdown}. */
+export interface ListenForShutdownOptions {
+  /** Platform deciding the signal set. @default process.platform */
+  readonly platform?: string | undefined;
+  /** Where the listeners go. @default process */
+  readonly target?: SignalTarget | undefined;
+}
+
+/** Stop signals as promises: the first asks for a graceful stop, the second gives up on it. */
 export interface ShutdownSignals {
   readonly first: Promise<NodeJS.Signals>;
   readonly second: Promise<NodeJS.Signals>;
+  /** The signals listened for (see {@link shutdownSignalNames}). */
+  readonly signals: readonly NodeJS.Signals[];
   /** The first signal received so far, if any. */
   received(): NodeJS.Signals | null;
   /** Removes the listeners, so later signals get Node's default behaviour again. */
   dispose(): void;
 }
 
-/** Starts listening for SIGINT and SIGTERM (replacing Node's default of dying at once). */
-export function listenForShutdown(): ShutdownSignals {
+/** Starts listening for the platform's stop signals (replacing Node's default of dying at once). */
+export function listenForShutdown(options: ListenForShutdownOptions = {}): ShutdownSignals {
+  const target = options.target ?? process;
+  const signals = shutdownSignalNames(options.platform ?? process.platform);
   let got: NodeJS.Signals | null = null;
   let count = 0;
   let resolveFirst: (s: NodeJS.Signals) => void = () => {};
@@ -31,15 +59,14 @@ export function listenForShutdown(): ShutdownSignals {
       resolveSecond(signal);
     }
   };
-  process.on("SIGINT", on);
-  process.on("SIGTERM", on);
+  for (const s of signals) target.on(s, on);
   return {
     first,
     second,
+    signals,
     received: () => got,
     dispose: () => {
-      process.removeListener("SIGINT", on);
-      process.removeListener("SIGTERM", on);
+      for (const s of signals) target.removeListener(s, on);
     },
   };
 }

@@ -58,6 +58,30 @@ export {
 const messageOf = (err: unknown): string => describeThrown(err).message;
 
 /**
+ * Codes of a rename or delete refused because another process still holds the file: on Windows
+ * an antivirus scanner, the search indexer or a reader that is just closing it keeps it open for a
+ * moment (POSIX never refuses for that reason, so there these only cost a short wait before the
+ * same error).
+ */
+const TRANSIENT_FS_CODES: ReadonlySet<string> = new Set(["EBUSY", "EPERM", "EACCES"]);
+/** Waits between attempts of a refused rename or delete: five retries, under a second in all. */
+const FS_RETRY_DELAYS_MS: readonly number[] = [20, 50, 100, 200, 400];
+
+/** Runs a rename or delete again while it fails with a {@link TRANSIENT_FS_CODES} code. */
+async function retryTransient<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const code = (err as { code?: unknown } | null)?.code;
+      const delay = FS_RETRY_DELAYS_MS[attempt];
+      if (delay === undefined || typeof code !== "string" || !TRANSIENT_FS_CODES.has(code)) throw err;
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
+
+/**
  * Backups of one queue database. A backup is a single, self-contained SQLite file written by
  * `VACUUM INTO`: a consistent snapshot of the last committed state, taken while workers go on
  * claiming and completing tasks (in WAL mode a reader blocks no writer).
@@ -234,6 +258,11 @@ export class QueueBackup {
    * file renamed into place, and the old set deleted. If any step fails, the old files are renamed
    * back: the target is left exactly as it was.
    *
+   * Works where an open file cannot be renamed or deleted (Windows): every handle this restore
+   * opened (the backup, the copy) is closed before the first rename, nothing is renamed over an
+   * existing file, and a rename or delete refused with EBUSY, EPERM or EACCES (a scanner or
+   * indexer holding the file for a moment) is retried a few times with a short backoff.
+   *
    * Every connection to the target, in this process and any other, must be closed first
    * (`await db.close()`, workers stopped): a connection still open would keep writing to the
    * replaced file. This object's own database is checked and refused while open.
@@ -278,7 +307,7 @@ export class QueueBackup {
     try {
       return await this.#restoreLocked(backupPath, target, force, id);
     } finally {
-      await fs.remove(lock).catch(() => {});
+      await retryTransient(() => fs.remove(lock)).catch(() => {});
     }
   }
 
@@ -310,25 +339,25 @@ export class QueueBackup {
       // finds it with its WAL still beside it (a renamed-away -wal is put back on any failure).
       for (const [i, x] of suffixes.entries()) {
         if (i === 0 || !present[i]) continue;
-        await fs.rename(`${target}${x}`, `${aside}${x}`);
+        await retryTransient(() => fs.rename(`${target}${x}`, `${aside}${x}`));
         moved.push(x);
       }
       if (present[0]) {
-        await fs.rename(target, aside);
+        await retryTransient(() => fs.rename(target, aside));
         moved.push("");
       }
-      await fs.rename(tmp, target);
+      await retryTransient(() => fs.rename(tmp, target));
       moved.length = 0; // committed: the old set is no longer needed
-      for (const x of suffixes) await fs.remove(`${aside}${x}`).catch(() => {});
+      for (const x of suffixes) await retryTransient(() => fs.remove(`${aside}${x}`)).catch(() => {});
       return Object.freeze({ path: target, replaced, verification: copied });
     } catch (err) {
       // Put the old database back exactly as it was: main file first, then its side files.
       const stuck: string[] = [];
       for (const x of moved.reverse()) {
-        await fs.rename(`${aside}${x}`, `${target}${x}`).catch(() => stuck.push(`${aside}${x}`));
+        await retryTransient(() => fs.rename(`${aside}${x}`, `${target}${x}`)).catch(() => stuck.push(`${aside}${x}`));
       }
-      await fs.remove(tmp).catch(() => {});
-      await fs.remove(`${tmp}-journal`).catch(() => {});
+      await retryTransient(() => fs.remove(tmp)).catch(() => {});
+      await retryTransient(() => fs.remove(`${tmp}-journal`)).catch(() => {});
       if (stuck.length > 0) {
         throw new QueueDatabaseError(
           `restore of ${backupPath} to ${target} failed (${messageOf(err)}) and the old database could not be put back: ` +

@@ -63,6 +63,9 @@ declare global {
   const taskId: number;
   const registry: WorkRegistry;
   const manager: TaskManager;
+  /** The Deno and Bun servers, as the serving snippet calls them (their own types are not installed here). */
+  const Deno: { serve(options: { hostname: string; port: number }, handler: (request: Request) => Response | Promise<Response>): unknown };
+  const Bun: { serve(options: { hostname: string; port: number; fetch: (request: Request) => Response | Promise<Response> }): unknown };
 }
 export {};
 `;

@@ -21,9 +21,10 @@ import { checkDistImports } from "./scripts/lib/dist-imports.ts";
  * `"."` → `dist/index.*`. test/package/manifests.test.ts checks package.json's exports match.
  */
 const LIBRARY_ENTRIES: Record<string, string> = Object.fromEntries(
-  Object.entries((JSON.parse(readFileSync("deno.json", "utf8")) as { exports: Record<string, string> }).exports).map(
-    ([path, source]) => [path === "." ? "index" : path.slice(2), source],
-  ),
+  Object.entries((JSON.parse(readFileSync("deno.json", "utf8")) as { exports: Record<string, string> }).exports)
+    // JSR's "./cli" (`deno run -A jsr:@prismq/queue/cli`) is npm's `bin`, built below.
+    .filter(([path]) => path !== "./cli")
+    .map(([path, source]) => [path === "." ? "index" : path.slice(2), source]),
 );
 
 /**

@@ -30,6 +30,7 @@ import {
   WorkerHeartbeat,
   type WorkerRunStats,
 } from "../../src/index.ts";
+import { importByUrl } from "./import-url.ts";
 import { type NodeDriverName, openQueueDatabase } from "./open.ts";
 import { listenForShutdown, type ShutdownSignals } from "./shutdown-signals.ts";
 
@@ -148,7 +149,7 @@ export async function loadHandlersModule(spec: string, taskTypes: readonly strin
   if (!existsSync(path)) throw new QueueValidationError(`handlers module not found: ${path}`);
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+    mod = await importByUrl(pathToFileURL(path).href);
   } catch (e) {
     throw new QueueValidationError(`cannot load handlers module ${path}: ${firstLine(e)}`, [], { cause: e });
   }

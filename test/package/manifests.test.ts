@@ -37,7 +37,10 @@ test("manifests: package.json and deno.json have the same name and version", () 
 
 test("manifests: the same export paths on npm and JSR", () => {
   const npmPaths = Object.keys(pkg.exports).filter((p) => p !== "./package.json").sort();
-  assert.deepEqual(Object.keys(deno.exports).sort(), npmPaths);
+  // JSR's "./cli" is the CLI for `deno run`; npm ships the same file as the `prismq` bin.
+  assert.deepEqual(Object.keys(deno.exports).filter((p) => p !== "./cli").sort(), npmPaths);
+  assert.equal(deno.exports["./cli"], "./cli/prismq.ts");
+  assert.equal((pkg as unknown as { bin: Record<string, string> }).bin["prismq"], "./dist/cli.js");
 });
 
 test("manifests: JSR exports point at .ts sources that exist", () => {
@@ -48,7 +51,7 @@ test("manifests: JSR exports point at .ts sources that exist", () => {
 });
 
 test("manifests: npm exports point at dist/<entry>.{js,cjs,d.ts,d.cts} with types first", () => {
-  for (const path of Object.keys(deno.exports)) {
+  for (const path of Object.keys(deno.exports).filter((p) => p !== "./cli")) {
     const base = path === "." ? "index" : path.slice(2);
     const entry = pkg.exports[path];
     assert.ok(typeof entry === "object", `package.json exports["${path}"] is a condition map`);

@@ -27,7 +27,9 @@ export type QueueErrorCode = (typeof QUEUE_ERROR_CODES)[number];
 
 /** Base class of every error this library throws. */
 export class QueueError extends Error {
+  /** Stable identifier to branch on, also sent as the HTTP API's `error.code`. */
   readonly code: QueueErrorCode = "QUEUE_ERROR";
+  /** Names the error after its class, so subclasses need not. */
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
@@ -62,11 +64,13 @@ export type DatabaseErrorKind =
 
 /** A failure reported by the database engine (the seed's base database exception). */
 export class QueueDatabaseError extends QueueError {
+  /** Any database failure not classified more precisely. */
   override readonly code: QueueErrorCode = "DATABASE_ERROR";
   /** Classification of the engine error. */
   readonly kind: DatabaseErrorKind;
   /** The engine's own code (e.g. `SQLITE_CONSTRAINT_UNIQUE`), when known. */
   readonly engineCode: string | undefined;
+  /** `kind` defaults to `unknown` when the adapter could not classify the engine error. */
   constructor(
     message: string,
     options: { kind?: DatabaseErrorKind; engineCode?: string | undefined; cause?: unknown } = {},
@@ -79,7 +83,9 @@ export class QueueDatabaseError extends QueueError {
 
 /** The database stayed locked (`SQLITE_BUSY`) past the busy timeout and the bounded retries. */
 export class QueueBusyError extends QueueDatabaseError {
+  /** Worth retrying later: the lock is held by another connection. */
   override readonly code: QueueErrorCode = "BUSY";
+  /** Always of kind `busy`. */
   constructor(message: string, options: { engineCode?: string | undefined; cause?: unknown } = {}) {
     super(message, { ...options, kind: "busy" });
   }
@@ -87,7 +93,9 @@ export class QueueBusyError extends QueueDatabaseError {
 
 /** A uniqueness, NOT NULL, CHECK or foreign-key constraint refused a write. */
 export class QueueConstraintError extends QueueDatabaseError {
+  /** Not worth retrying: the same write will be refused again. */
   override readonly code: QueueErrorCode = "CONSTRAINT";
+  /** Always of kind `constraint`. */
   constructor(message: string, options: { engineCode?: string | undefined; cause?: unknown } = {}) {
     super(message, { ...options, kind: "constraint" });
   }
@@ -95,7 +103,9 @@ export class QueueConstraintError extends QueueDatabaseError {
 
 /** The database or driver was closed; no call can succeed on it any more. */
 export class QueueClosedError extends QueueDatabaseError {
+  /** The handle is gone: open a new one. */
   override readonly code: QueueErrorCode = "CLOSED";
+  /** Always of kind `closed`. */
   constructor(message = "the queue database is closed", options: { cause?: unknown } = {}) {
     super(message, { ...options, kind: "closed" });
   }
@@ -106,14 +116,17 @@ export class QueueClosedError extends QueueDatabaseError {
  * the SQL the queue needs, or a migration that failed (then nothing of it was applied).
  */
 export class QueueSchemaError extends QueueDatabaseError {
+  /** The file needs a newer library, a newer engine, or a repair. */
   override readonly code: QueueErrorCode = "SCHEMA_ERROR";
 }
 
 /** Input was refused before anything was stored. */
 export class QueueValidationError extends QueueError {
+  /** The caller's input is wrong: fix it rather than retry. */
   override readonly code: QueueErrorCode = "VALIDATION";
   /** One line per problem, `path: message`. */
   readonly issues: readonly string[];
+  /** The issues are appended to the message so a log line shows them all. */
   constructor(message: string, issues: readonly string[] = [], options?: { cause?: unknown }) {
     super(issues.length > 0 ? `${message}: ${issues.join("; ")}` : message, options);
     this.issues = issues;
@@ -125,8 +138,11 @@ export class QueueValidationError extends QueueError {
  * (its fencing token moved on), or the task was cancelled. The write was refused.
  */
 export class LeaseLostError extends QueueError {
+  /** The caller must stop working on the task: its result would be refused. */
   override readonly code: QueueErrorCode = "LEASE_LOST";
+  /** The task whose lease was lost. */
   readonly taskId: number;
+  /** The default message names the task. */
   constructor(taskId: number, message?: string) {
     super(message ?? `lease on task ${taskId} is no longer held by this worker`);
     this.taskId = taskId;
@@ -135,8 +151,11 @@ export class LeaseLostError extends QueueError {
 
 /** No task has that id. */
 export class TaskNotFoundError extends QueueError {
+  /** The id is wrong or the task was purged. */
   override readonly code: QueueErrorCode = "TASK_NOT_FOUND";
+  /** The id asked for. */
   readonly taskId: number;
+  /** The message names the task. */
   constructor(taskId: number) {
     super(`task ${taskId} does not exist`);
     this.taskId = taskId;
@@ -145,8 +164,11 @@ export class TaskNotFoundError extends QueueError {
 
 /** The abort reason a handler's signal carries when its task was cancelled while running. */
 export class TaskCancelledError extends QueueError {
+  /** The handler should stop: its result will be ignored. */
   override readonly code: QueueErrorCode = "TASK_CANCELLED";
+  /** The task that was cancelled. */
   readonly taskId: number;
+  /** The message names the task. */
   constructor(taskId: number) {
     super(`task ${taskId} was cancelled`);
     this.taskId = taskId;
@@ -160,10 +182,13 @@ export class TaskCancelledError extends QueueError {
  * handler does afterwards is ignored.
  */
 export class TaskTimeoutError extends QueueError {
+  /** The attempt failed by running too long. */
   override readonly code: QueueErrorCode = "TASK_TIMEOUT";
+  /** The task whose handler ran too long. */
   readonly taskId: number;
   /** The timeout that passed. */
   readonly timeoutMs: number;
+  /** The message names the task and the timeout. */
   constructor(taskId: number, timeoutMs: number) {
     super(`task ${taskId} timed out after ${timeoutMs} ms`);
     this.taskId = taskId;
@@ -176,6 +201,7 @@ export class TaskTimeoutError extends QueueError {
  * goes straight to `dead_letter` whatever attempts remain.
  */
 export class NonRetryableError extends QueueError {
+  /** Sends the task to `dead_letter` rather than retrying it. */
   override readonly code: QueueErrorCode = "NON_RETRYABLE";
 }
 

@@ -92,7 +92,9 @@ export interface TransitionStatements {
 
 /** Reads of `task_queue`; the one definition of counts by status and of the oldest wait. */
 export interface ReadStatements {
+  /** One task's row, or no row. */
   selectTask(id: number): Statement;
+  /** A page of task rows. */
   listTasks(f: ListFilter): Statement;
   /** Rows `status`, `n`. */
   countByStatus(): Statement;
@@ -116,15 +118,23 @@ export interface ObservabilityStatements {
   insertTaskLog(r: TaskLogRow): Statement;
   /** One log row, written only if the batch's previous statement changed exactly one row. */
   insertTaskLogIfChanged(r: TaskLogRow): Statement;
+  /** Log rows, newest first. */
   selectTaskLogs(f: TaskLogFilter): Statement;
+  /** Removes log rows written before `cutoff` (retention). */
   deleteTaskLogsBefore(cutoff: string): Statement;
+  /** Registers a worker, or refreshes its capabilities and heartbeat. */
   upsertWorker(workerId: string, capabilities: string, at: string): Statement;
+  /** Records a heartbeat. */
   touchWorker(workerId: string, at: string): Statement;
+  /** Removes a worker's row when it stops. */
   deleteWorker(workerId: string): Statement;
+  /** Worker rows, optionally bounded by heartbeat time. */
   selectWorkers(f?: WorkerFilter): Statement;
   /** Row `total`, `active`, `stale`. */
   countWorkers(activeSince: string, staleBefore: string): Statement;
+  /** Removes workers whose heartbeat is before `staleBefore`; without `force`, only those holding no task. */
   deleteStaleWorkers(staleBefore: string, force: boolean): Statement;
+  /** Per worker (or one), its heartbeat and the tasks it holds. */
   selectWorkerSummaries(workerId: string | null): Statement;
   /** Rows `heartbeat_utc` of every worker. */
   workerHeartbeats(): Statement;
@@ -144,12 +154,19 @@ export interface MaintenanceStatements {
   readonly checkpointModes: readonly string[];
   /** Row `busy`, `log`, `checkpointed`. */
   walCheckpoint(mode: string): Statement;
+  /** Refreshes the query planner's statistics. */
   analyze(): Statement;
+  /** Rebuilds the file to return free pages. */
   vacuum(): Statement;
+  /** The engine's cheap periodic tuning. */
   optimize(): Statement;
+  /** Rows of problems found, or one `ok` row. */
   integrityCheck(): Statement;
+  /** Row with one storage figure. */
   storageFigure(name: StorageFigure): Statement;
+  /** Row with one connection setting's current value. */
   connectionSetting(name: ConnectionSetting): Statement;
+  /** Row `n`: rows of one of the queue's tables. */
   countRows(table: "task_logs" | "workers" | "task_queue"): Statement;
   /** Rows `name`, `file`. */
   databaseList(): Statement;
@@ -159,9 +176,11 @@ export interface MaintenanceStatements {
 
 /** Opening a database: engine check, connection settings, migrations, transactions. */
 export interface SchemaSupport {
+  /** Every migration, in version order. */
   readonly migrations: readonly Migration[];
   /** The schema version this library writes and reads. */
   readonly latestVersion: number;
+  /** The oldest engine version the SQL works on. */
   readonly minEngineVersion: string;
   /** For messages: "SQLite". */
   readonly engineName: string;
@@ -173,14 +192,19 @@ export interface SchemaSupport {
   engineVersion(): Statement;
   /** Row `user_version`: the schema version recorded. */
   readVersion(): Statement;
+  /** Records the schema version after a migration. */
   writeVersion(version: number): Statement;
   /** Why a setting cannot be applied as given, or null. */
   settingProblem(key: string, value: unknown): string | null;
+  /** Applies one connection setting. */
   applySetting(key: string, value: string | number): Statement;
   /** Row `n`: 1 if the queue's table exists. */
   hasQueueTable(): Statement;
+  /** Starts a write transaction that takes the write lock at once. */
   readonly begin: Statement;
+  /** Commits the transaction. */
   readonly commit: Statement;
+  /** Rolls the transaction back. */
   readonly rollback: Statement;
 }
 
@@ -188,9 +212,14 @@ export interface SchemaSupport {
 export interface QueueDialect {
   /** For messages only; the core never branches on it. */
   readonly name: string;
+  /** Status changes of tasks. */
   readonly transitions: TransitionStatements;
+  /** Reads of tasks. */
   readonly reads: ReadStatements;
+  /** Logs and workers. */
   readonly observability: ObservabilityStatements;
+  /** Upkeep and backups. */
   readonly maintenance: MaintenanceStatements;
+  /** Opening, settings, migrations and transactions. */
   readonly schema: SchemaSupport;
 }

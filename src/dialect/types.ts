@@ -8,21 +8,33 @@
 
 /** Values for a new row. */
 export interface InsertTask {
+  /** Task type, which selects the handler. */
   readonly type: string;
+  /** Lower runs first. */
   readonly priority: number;
+  /** The payload as JSON text. */
   readonly payload: string;
+  /** Required worker capabilities as JSON text. */
   readonly compatibility: string;
+  /** Executions allowed, the first included. */
   readonly maxAttempts: number;
+  /** Not runnable before this time. */
   readonly runAfter: string;
+  /** Makes a second insert with the same key a no-op, if given. */
   readonly idempotencyKey: string | null;
+  /** The enqueue time, stored as `created_at`/`updated_at`. */
   readonly now: string;
 }
 
 /** Parameters of a claim. */
 export interface ClaimParams {
+  /** Written to `locked_by`. */
   readonly workerId: string;
+  /** The claim time: tasks with `run_after` up to it are runnable. */
   readonly now: string;
+  /** When the lease the claim takes runs out. */
   readonly leaseUntil: string;
+  /** Task types the worker has handlers for. */
   readonly types: readonly string[];
   /** JSON object of the worker's capabilities. */
   readonly capabilities: string;
@@ -30,23 +42,33 @@ export interface ClaimParams {
 
 /** The fence every lease holder's write carries. */
 export interface Fence {
+  /** The task written to. */
   readonly id: number;
+  /** The token the claim returned; a reclaimed and re-claimed task has a newer one, so a stale holder's write changes nothing. */
   readonly leaseToken: number;
+  /** The time of the write. */
   readonly now: string;
 }
 
 /** A held task as a set-based write names it: its id and the lease token it holds. */
 export interface Held {
+  /** The task. */
   readonly id: number;
+  /** The token its holder's claim returned. */
   readonly leaseToken: number;
 }
 
 /** Filters for listing tasks. */
 export interface ListFilter {
+  /** Only these statuses; empty for every status. */
   readonly statuses: readonly string[];
+  /** Only this task type, or null for every type. */
   readonly type: string | null;
+  /** At most this many rows. */
   readonly limit: number;
+  /** Rows skipped first (paging). */
   readonly offset: number;
+  /** Newest first when true. */
   readonly descending: boolean;
 }
 
@@ -66,6 +88,7 @@ export type ReclaimScope =
 export interface Reclaim {
   /** The time of the reclaim, `YYYY-MM-DD HH:MM:SS.SSS`. */
   readonly now: string;
+  /** Which processing tasks are taken. */
   readonly scope: ReclaimScope;
   /** Crash policy by task type. @default {} (every type: retry) */
   readonly policy?: ReclaimPolicy | undefined;
@@ -73,17 +96,25 @@ export interface Reclaim {
 
 /** Filter of {@link selectTaskLogs}: one task's logs or everyone's, optionally one level. */
 export interface TaskLogFilter {
+  /** One task's logs, or null for every task. */
   readonly taskId: number | null;
+  /** Only this level, or null for every level. */
   readonly level: string | null;
+  /** At most this many rows, newest first. */
   readonly limit: number;
 }
 
 /** Values of one `task_logs` row. */
 export interface TaskLogRow {
+  /** The task the entry belongs to. */
   readonly taskId: number;
+  /** When it was written. */
   readonly at: string;
+  /** Severity. */
   readonly level: string;
+  /** Human-readable text. */
   readonly message: string;
+  /** Structured data as JSON text, or null. */
   readonly details: string | null;
 }
 
@@ -97,6 +128,7 @@ export interface WorkerFilter {
 
 /** Parameters of {@link reclaimStaleWorkerTasks}. */
 export interface StaleReclaim {
+  /** The time of the reclaim. */
   readonly now: string;
   /** Workers whose heartbeat is before this time are stale. */
   readonly staleBefore: string;
@@ -112,6 +144,8 @@ export type ConnectionSetting = "journal_mode" | "busy_timeout" | "synchronous" 
 
 /** One migration: its number and the statements that take the schema from `version - 1` to it. */
 export interface Migration {
+  /** The schema version this migration leads to. */
   readonly version: number;
+  /** Run in order in one transaction. */
   readonly statements: readonly string[];
 }

@@ -74,9 +74,13 @@ export type QueueDepthByStatus = Readonly<Record<TaskStatus, number>>;
 
 /** Outcomes of the tasks that finished in a window. */
 export interface SuccessFailureRates {
+  /** Hours back from now the figures cover. */
   readonly windowHours: number;
+  /** Tasks that ended `completed`. */
   readonly completed: number;
+  /** Tasks that ended `failed`. */
   readonly failed: number;
+  /** Tasks that ended `dead_letter`. */
   readonly deadLetter: number;
   /** `completed + failed + deadLetter` (cancelled tasks are not counted). */
   readonly total: number;
@@ -91,12 +95,15 @@ export type { WorkerState } from "./liveness.ts";
 
 /** One row of {@link QueueMetrics.getWorkerActivity}. */
 export interface WorkerActivity {
+  /** The id the worker writes to `locked_by`. */
   readonly workerId: string;
   /** The registered capabilities (parsed JSON; `{}` if the stored text is not a JSON object). */
   readonly capabilities: Readonly<Record<string, unknown>>;
   /** Last heartbeat, epoch ms. */
   readonly heartbeatAt: number;
+  /** Time since the last heartbeat. */
   readonly msSinceHeartbeat: number;
+  /** Active, late or stale, by the heartbeat's age. */
   readonly state: WorkerState;
   /** Tasks in `processing` whose lease this worker holds. */
   readonly processingTasks: number;
@@ -108,7 +115,9 @@ export interface WorkerActivity {
 
 /** Finished tasks per unit of time over a window. */
 export interface ThroughputMetrics {
+  /** Hours back from now the figures cover. */
   readonly windowHours: number;
+  /** Tasks that ended `completed`. */
   readonly completed: number;
   /** Ended `failed` or `dead_letter`. */
   readonly failed: number;
@@ -122,6 +131,7 @@ export interface ThroughputMetrics {
 
 /** Retry figures over the tasks created in a window. */
 export interface RetryMetrics {
+  /** Hours back from now the figures cover. */
   readonly windowHours: number;
   /** Tasks created in the window, any status. */
   readonly totalTasks: number;
@@ -139,15 +149,25 @@ export interface RetryMetrics {
 
 /** Processing-time distribution, in milliseconds; every figure null when `count` is 0. */
 export interface ProcessingTimePercentiles {
+  /** Hours back from now the figures cover. */
   readonly windowHours: number;
+  /** Completed tasks measured. */
   readonly count: number;
+  /** Total processing time of those tasks. */
   readonly sumMs: number;
+  /** Shortest processing time. */
   readonly minMs: number | null;
+  /** Longest processing time. */
   readonly maxMs: number | null;
+  /** Mean processing time. */
   readonly meanMs: number | null;
+  /** Median processing time. */
   readonly p50Ms: number | null;
+  /** 90th percentile processing time. */
   readonly p90Ms: number | null;
+  /** 95th percentile processing time. */
   readonly p95Ms: number | null;
+  /** 99th percentile processing time. */
   readonly p99Ms: number | null;
 }
 
@@ -156,14 +176,19 @@ export type QueueHealthStatus = "healthy" | "degraded" | "unhealthy";
 
 /** Worker counts by heartbeat age. */
 export interface WorkerCounts {
+  /** Registered workers. */
   readonly total: number;
+  /** Workers whose heartbeat is recent. */
   readonly active: number;
+  /** Workers whose heartbeat is overdue but not yet stale. */
   readonly late: number;
+  /** Workers past the stale limit: their tasks may be reclaimed. */
   readonly stale: number;
 }
 
 /** The dashboard object of {@link QueueMetrics.getQueueHealthSummary}. */
 export interface QueueHealthSummary {
+  /** Healthy, degraded or unhealthy, from the thresholds crossed. */
   readonly status: QueueHealthStatus;
   /** One line per threshold crossed; empty when healthy. */
   readonly reasons: readonly string[];
@@ -171,9 +196,14 @@ export interface QueueHealthSummary {
   readonly generatedAt: number;
   /** Tasks in `queued`. */
   readonly queueDepth: number;
+  /** Task counts per status. */
   readonly depthByStatus: QueueDepthByStatus;
+  /** How long the oldest runnable queued task has waited, or null when none waits. */
   readonly oldestQueuedTaskAgeMs: number | null;
+  /** Outcomes over the last 24 hours. */
   readonly successFailureRates24h: SuccessFailureRates;
+  /** Finished tasks over the last hour. */
   readonly throughput1h: ThroughputMetrics;
+  /** Workers by heartbeat age. */
   readonly workers: WorkerCounts;
 }

@@ -5,8 +5,8 @@
  * @module
  */
 import { existsSync } from "node:fs";
-import { resolve } from "node:path";
 import { type NodeDriverName, openQueueDatabase } from "../../runtime/node/index.ts";
+import { absoluteDbPath, type DbPathHost, nodeDbPathHost } from "../../runtime/node/db-path.ts";
 import { defaultDbPath, isQueueError, type QueueDatabase, SQLITE_SCHEMA_VERSION } from "../../src/index.ts";
 import { driverOption, type ParsedValues, strOption, UsageError } from "./args.ts";
 
@@ -27,15 +27,17 @@ export function checkFilePath(path: string, source: string): string {
 /**
  * The absolute database path of a command: `--db`, else `$PRISMQ_QUEUE_DB_PATH` (when set, even
  * to nothing), else `fallback` (a worker config's database.path), else the platform default.
- * Never empty or in-memory (exit 2).
+ * Never empty or in-memory (exit 2). `host` is this process unless a test injects another platform.
  */
-export function dbPathOf(values: ParsedValues, fallback?: string): string {
+export function dbPathOf(values: ParsedValues, fallback?: string, host: DbPathHost = nodeDbPathHost()): string {
+  // Resolved by the host's path rules (path.win32 on Windows: drive letters, UNC, backslashes).
+  const abs = (path: string): string => absoluteDbPath(path, host);
   const flag = strOption(values, "db");
-  if (flag !== undefined) return resolve(checkFilePath(flag, "--db"));
-  const env = process.env["PRISMQ_QUEUE_DB_PATH"];
-  if (env !== undefined) return resolve(checkFilePath(env, "$PRISMQ_QUEUE_DB_PATH"));
-  if (fallback !== undefined) return resolve(checkFilePath(fallback, "database.path of the config"));
-  return resolve(defaultDbPath({}, process.platform));
+  if (flag !== undefined) return abs(checkFilePath(flag, "--db"));
+  const env = host.env["PRISMQ_QUEUE_DB_PATH"];
+  if (env !== undefined) return abs(checkFilePath(env, "$PRISMQ_QUEUE_DB_PATH"));
+  if (fallback !== undefined) return abs(checkFilePath(fallback, "database.path of the config"));
+  return abs(defaultDbPath({}, host.platform));
 }
 
 /**

@@ -12,13 +12,14 @@
  * @module
  */
 import { existsSync, mkdirSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import { fromBetterSqlite3, type BetterSqlite3Like } from "../../adapters/better-sqlite3/index.ts";
 import { fromBunSqlite, type BunSqliteLike } from "../../adapters/bun-sqlite/index.ts";
 import { fromNodeSqlite, type NodeSqliteLike } from "../../adapters/node-sqlite/index.ts";
-import { QueueDatabase, type QueueDatabaseOptions, defaultDbPath } from "../../src/database.ts";
+import { QueueDatabase, type QueueDatabaseOptions } from "../../src/database.ts";
 import type { Driver } from "../../src/driver.ts";
 import { QueueDatabaseError, isQueueError } from "../../src/errors.ts";
+import { type DbPathHost, dbFolderOf, dbPathOrDefault } from "./db-path.ts";
 
 /**
  * Which driver to use. `auto` picks by runtime: on Node better-sqlite3, falling back to
@@ -41,9 +42,12 @@ export interface OpenDriverOptions {
   readonly readOnly?: boolean | undefined;
 }
 
-/** The path {@link openDriver} uses when none is given. */
-export function resolveDbPath(path?: string): string {
-  return path ?? defaultDbPath(process.env, process.platform);
+/**
+ * The path {@link openDriver} uses: `path`, else `PRISMQ_QUEUE_DB_PATH`, else the platform default
+ * (`host` decides the platform and environment; see `db-path.ts`).
+ */
+export function resolveDbPath(path?: string, host?: Pick<DbPathHost, "platform" | "env">): string {
+  return dbPathOrDefault(path, host);
 }
 
 type BetterSqlite3Ctor = new (
@@ -120,7 +124,7 @@ export async function openDriver(options: OpenDriverOptions = {}): Promise<Drive
     if (!existsSync(path)) throw new QueueDatabaseError(`no database at ${resolve(path)}`, { kind: "cantopen" });
   } else if (!memory) {
     try {
-      mkdirSync(dirname(resolve(path)), { recursive: true });
+      mkdirSync(dbFolderOf(path), { recursive: true });
     } catch (err) {
       throw new QueueDatabaseError(`cannot create the folder of ${path}: ${(err as Error).message}`, {
         kind: "cantopen",

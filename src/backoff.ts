@@ -6,9 +6,13 @@
 
 /** Resolved backoff settings. */
 export interface Backoff {
+  /** Delay before the first retry. */
   readonly baseMs: number;
+  /** Multiplier per further attempt. */
   readonly factor: number;
+  /** Upper bound of the delay. */
   readonly maxMs: number;
+  /** Fraction of the delay taken off at random, so retries spread out. */
   readonly jitter: number;
 }
 

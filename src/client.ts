@@ -31,8 +31,11 @@ export interface QueueClientOptions {
 
 /** One task for {@link QueueClient.enqueueMany}. */
 export interface EnqueueInput {
+  /** Task type, which selects the handler. */
   readonly type: string;
+  /** JSON the handler receives. @default {} */
   readonly payload?: unknown;
+  /** How and when the task runs. */
   readonly options?: EnqueueOptions | undefined;
 }
 
@@ -45,6 +48,7 @@ export interface WaitOptions {
   readonly timeoutMs?: number | undefined;
   /** Time between checks. @default 100 */
   readonly pollIntervalMs?: number | undefined;
+  /** Aborting it stops the wait early. */
   readonly signal?: AbortSignal | undefined;
 }
 

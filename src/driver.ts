@@ -18,7 +18,9 @@ export type SqlValue = string | number | bigint | Uint8Array | null;
 
 /** One SQL statement with positional (`?`) parameters. */
 export interface Statement {
+  /** The SQL text, with `?` placeholders. */
   readonly sql: string;
+  /** Values for the placeholders, in order. */
   readonly params: readonly SqlValue[];
 }
 
@@ -52,6 +54,7 @@ export interface DriverCapabilities {
 export interface Driver extends Executor {
   /** Short adapter name for messages and benchmarks: `"better-sqlite3"`, `"node-sqlite"`, … */
   readonly name: string;
+  /** What the engine supports, so the core picks statements it can run. */
   readonly capabilities: DriverCapabilities;
   /**
    * Runs the statements in order, all or nothing, with no other call on this driver in between.

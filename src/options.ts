@@ -55,10 +55,11 @@ export interface EnqueueOptions {
 export interface ListOptions {
   /** One status or several. */
   readonly status?: TaskStatus | readonly TaskStatus[] | undefined;
+  /** Only tasks of this type. */
   readonly type?: string | undefined;
-  /** @default 100 */
+  /** At most this many tasks. @default 100 */
   readonly limit?: number | undefined;
-  /** @default 0 */
+  /** Tasks skipped first (paging). @default 0 */
   readonly offset?: number | undefined;
   /** By id. @default "asc" */
   readonly order?: "asc" | "desc" | undefined;

@@ -31,30 +31,43 @@ export type Capabilities = Readonly<Record<string, string | number | boolean | n
 
 /** A task as stored in `task_queue`, with times as epoch ms and JSON columns parsed. */
 export interface Task<P = unknown> {
+  /** Increasing in enqueue order. */
   readonly id: number;
+  /** Selects the handler. */
   readonly type: string;
   /** Lower runs first; the seeds' default is 100. */
   readonly priority: number;
+  /** What the handler receives, parsed from JSON. */
   readonly payload: P;
   /** Requirements a worker's capabilities must meet to claim the task. */
   readonly compatibility: Readonly<Record<string, unknown>>;
+  /** Where the task is in its lifecycle. */
   readonly status: TaskStatus;
   /** Claims so far (each claim counts one attempt, including one whose lease ran out). */
   readonly attempts: number;
+  /** Executions allowed, the first included. */
   readonly maxAttempts: number;
   /** Not claimable before this time. */
   readonly runAfter: number;
+  /** When the holder's lease runs out, epoch ms; null when no one holds it. */
   readonly leaseUntil: number | null;
+  /** When the current or last claim happened, epoch ms. */
   readonly reservedAt: number | null;
+  /** When the current or last execution started, epoch ms. */
   readonly processingStartedAt: number | null;
+  /** When it reached a final status, epoch ms. */
   readonly finishedAt: number | null;
+  /** When it was enqueued, epoch ms. */
   readonly createdAt: number;
+  /** When its row last changed, epoch ms. */
   readonly updatedAt: number;
   /** Worker that holds (or last held) the lease. */
   readonly lockedBy: string | null;
   /** Fencing token: bumped on every claim. */
   readonly leaseToken: number;
+  /** The last failure's message, if any. */
   readonly errorMessage: string | null;
+  /** The key it was enqueued with, if any. */
   readonly idempotencyKey: string | null;
   /** Generated from `compatibility.region`. */
   readonly region: string | null;

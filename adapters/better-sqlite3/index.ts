@@ -17,18 +17,27 @@ import { createSyncDriver, type SyncPrepared } from "../../src/internal/sync-dri
 
 /** The part of a better-sqlite3 statement this adapter calls (typed here so we need no dependency). */
 export interface BetterSqlite3StatementLike {
+  /** True for a statement that returns rows, so the adapter calls `all` rather than `run`. */
   readonly reader: boolean;
+  /** True for a statement that does not write. */
   readonly readonly: boolean;
+  /** Makes integers come back as bigint, so none beyond 2^53 is rounded. */
   safeIntegers(enabled?: boolean): unknown;
+  /** Runs a statement that returns rows. */
   all(...params: unknown[]): unknown[];
+  /** Runs a statement that returns no rows. */
   run(...params: unknown[]): { changes: number | bigint; lastInsertRowid: number | bigint };
 }
 
 /** The part of a better-sqlite3 `Database` this adapter calls. */
 export interface BetterSqlite3Like {
+  /** True for an in-memory database. */
   readonly memory: boolean;
+  /** The file it was opened with. */
   readonly name: string;
+  /** Compiles a statement. */
   prepare(sql: string): BetterSqlite3StatementLike;
+  /** Closes the connection. */
   close(): unknown;
 }
 

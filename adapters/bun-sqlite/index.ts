@@ -25,9 +25,13 @@ export interface BunSqliteStatementLike {
   readonly columnNames: readonly string[];
   /** `sqlite3_stmt_readonly()`; recent Bun has it (1.4 does), older Bun may not. */
   readonly readonly?: boolean;
+  /** Makes integers come back as bigint, so none beyond 2^53 is rounded. */
   safeIntegers(enabled: boolean): unknown;
+  /** Runs a statement that returns rows. */
   all(...params: SqlValue[]): unknown[];
+  /** Runs a statement that returns no rows. */
   run(...params: SqlValue[]): { changes: number | bigint; lastInsertRowid: number | bigint };
+  /** Frees the statement. */
   finalize(): void;
 }
 
@@ -35,7 +39,9 @@ export interface BunSqliteStatementLike {
 export interface BunSqliteLike {
   /** The path the database was opened with; `":memory:"` or `""` for a private in-memory one. */
   readonly filename: string;
+  /** Compiles a statement. */
   prepare(sql: string): BunSqliteStatementLike;
+  /** Closes the connection. */
   close(): void;
 }
 

@@ -17,15 +17,21 @@ import { createSyncDriver, hasReturning, type SyncPrepared } from "../../src/int
 
 /** The part of a `node:sqlite` `StatementSync` this adapter calls. */
 export interface NodeSqliteStatementLike {
+  /** Result columns, empty for a statement that returns no rows. */
   columns(): unknown[];
+  /** Makes integers come back as bigint, so none beyond 2^53 is rounded. */
   setReadBigInts(enabled: boolean): void;
+  /** Runs a statement that returns rows. */
   all(...params: SqlValue[]): unknown[];
+  /** Runs a statement that returns no rows. */
   run(...params: SqlValue[]): { changes: number | bigint; lastInsertRowid: number | bigint };
 }
 
 /** The part of a `node:sqlite` `DatabaseSync` this adapter calls. */
 export interface NodeSqliteLike {
+  /** Compiles a statement. */
   prepare(sql: string): NodeSqliteStatementLike;
+  /** Closes the connection. */
   close(): void;
   /** Path of the main database file; null or empty for an in-memory database. */
   location?(dbName?: string): string | null;

@@ -39,13 +39,17 @@ export interface SqliteWasmStmtLike {
   readonly columnCount: number;
   /** The `sqlite3_stmt*`; `undefined` once finalized. */
   readonly pointer?: unknown;
+  /** Binds the parameters in order. */
   bind(values: readonly SqlValue[]): unknown;
+  /** Steps once: true while there is a row. */
   step(): boolean;
   /** The current row as an object; blobs come back as Uint8Array. */
   get(target: Record<string, unknown>): Record<string, unknown>;
+  /** Resets the statement for another run. */
   reset(alsoClearBinds?: boolean): unknown;
   /** SQLite 3.54+: reset without throwing the previous step's error. */
   resetNoThrow?(alsoClearBinds?: boolean): number;
+  /** Frees the statement. */
   finalize(): unknown;
 }
 
@@ -55,16 +59,19 @@ export interface SqliteWasmDbLike {
   readonly pointer?: unknown;
   /** The name it was opened with; `":memory:"` or `""` for an in-memory database. */
   readonly filename: string;
+  /** Compiles a statement. */
   prepare(sql: string): SqliteWasmStmtLike;
   /** `sqlite3_changes64()` / `sqlite3_total_changes64()` as a bigint. */
   changes(total: boolean, sixtyFour: true): bigint;
   /** Name of the VFS of the main database (`"opfs"`, `"opfs-sahpool"`, `"unix-none"`, …). */
   dbVfsName?(): string | undefined;
+  /** Closes the connection. */
   close(): void;
 }
 
 /** The part of the `sqlite3` namespace (what `sqlite3InitModule()` resolves to) this adapter uses. */
 export interface SqliteWasmLike {
+  /** The C API calls the oo1 classes do not wrap. */
   readonly capi: {
     sqlite3_last_insert_rowid(db: unknown): number | bigint;
     sqlite3_stmt_readonly(stmt: unknown): number;

@@ -36,16 +36,25 @@ import { hasReturning } from "../../src/internal/sync-driver.ts";
 
 /** The part of the wa-sqlite API object (`SQLite.Factory(module)`) this adapter calls. */
 export interface WaSqliteApiLike {
+  /** Compiles the SQL one statement at a time. */
   statements(db: number, sql: string, options?: { unscoped?: boolean }): AsyncIterable<number>;
+  /** Binds the parameters in order. */
   bind_collection(stmt: number, bindings: SqlValue[]): number;
+  /** Clears the parameters before a statement is reused. */
   clear_bindings(stmt: number): number;
+  /** Steps the statement: SQLITE_ROW or SQLITE_DONE. */
   step(stmt: number): Promise<number>;
+  /** The result's column names. */
   column_names(stmt: number): string[];
   /** The current row; blobs are copied out of the WASM heap, integers beyond 2^53 are bigint. */
   row(stmt: number): unknown[];
+  /** Rows changed by the last write. */
   changes(db: number): number;
+  /** Resets a statement for another run. */
   reset(stmt: number): Promise<number>;
+  /** Frees a statement. */
   finalize(stmt: number): Promise<number>;
+  /** Closes the connection. */
   close(db: number): Promise<number>;
 }
 

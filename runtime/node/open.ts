@@ -31,7 +31,7 @@ export type NodeDriverName = "auto" | "better-sqlite3" | "node-sqlite" | "bun-sq
 export interface OpenDriverOptions {
   /** Database file, or `":memory:"`. @default defaultDbPath(process.env, process.platform) */
   readonly path?: string | undefined;
-  /** @default "auto" */
+  /** The SQLite driver to open with. @default "auto" */
   readonly driver?: NodeDriverName | undefined;
   /**
    * Open an existing file for reading only: nothing is created (no folder, no file), and the

@@ -49,7 +49,7 @@ export interface WorkerProcessOptions {
   readonly handlers: Readonly<Record<string, TaskHandler>> | string;
   /** The database file (resolved against the current folder). */
   readonly dbPath: string;
-  /** @default config.database.driver */
+  /** Overrides the config's driver. @default config.database.driver */
   readonly driver?: NodeDriverName | undefined;
   /** No per-task lines and no start-up line on stderr. @default false */
   readonly quiet?: boolean | undefined;

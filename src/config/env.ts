@@ -14,8 +14,11 @@ export type EnvKind = "string" | "int" | "number" | "json" | "list" | "boolean";
 
 /** One environment variable and the config key it sets. */
 export interface EnvOverride {
+  /** The variable's name. */
   readonly name: string;
+  /** The config key it sets, as a path of property names. */
   readonly path: readonly string[];
+  /** How its text is read. */
   readonly kind: EnvKind;
 }
 

@@ -29,8 +29,11 @@ import type {
 export class QueueHttpError extends Error {
   /** HTTP status. */
   readonly status: number;
+  /** The API's error code, or `HTTP` when the body was not the API's error shape (a proxy's page, say). */
   readonly code: ApiErrorCode | "HTTP";
+  /** One line per invalid field, when the server listed them. */
   readonly details: readonly string[];
+  /** Reads the API's error body when there is one. */
   constructor(status: number, body: unknown) {
     const e = (body as Partial<ApiErrorBody> | null)?.error;
     super(e?.message ?? `HTTP ${status}`);
@@ -51,11 +54,17 @@ export interface QueueHttpClientOptions {
 
 /** Options of {@link QueueHttpClient.listTasks}. */
 export interface HttpListOptions {
+  /** Only tasks in this status, or in any of these. */
   readonly status?: TaskStatus | readonly TaskStatus[] | undefined;
+  /** Only tasks of this type. */
   readonly type?: string | undefined;
+  /** Page size. @default 50 */
   readonly limit?: number | undefined;
+  /** `nextCursor` of the previous page. */
   readonly cursor?: string | undefined;
+  /** Sort field. @default "id" */
   readonly sort?: ListQuery["sort"];
+  /** Sort direction. @default "asc" */
   readonly order?: "asc" | "desc" | undefined;
 }
 
@@ -77,10 +86,15 @@ export interface QueueHttpClient {
   retryAll(filter?: RetryManyBody): Promise<number>;
   /** Counts by status (with the total). */
   stats(): Promise<StatsView>;
+  /** A task's log entries; `after` (a `logId`) returns only newer ones, for polling. */
   getTaskLogs(id: number, options?: { limit?: number; after?: number }): Promise<TaskLogView[]>;
+  /** Registered workers with their heartbeat state and recent activity. */
   getWorkers(): Promise<WorkerView[]>;
+  /** Finished tasks and processing times per time bucket, for charts. */
   getTimeline(options?: { minutes?: number; buckets?: number }): Promise<TimelineView>;
+  /** Whether the database is reachable; `quickCheck` also runs an integrity check. */
   health(options?: { quickCheck?: boolean }): Promise<HealthView>;
+  /** What the client's token may do on this server. */
   whoami(): Promise<AccessView>;
   /** The Prometheus text of `/metrics`. */
   metrics(): Promise<string>;

@@ -209,6 +209,7 @@ const whoamiRoute = createRoute({
 
 /** Hono environment of the API: the access the auth middleware granted. */
 export interface ApiEnv {
+  /** Set by the auth middleware for the handlers: what the token may do, and whether one is required. */
   Variables: { access: Access; authRequired: boolean };
 }
 

@@ -147,6 +147,7 @@ export class InvalidBackupError extends QueueDatabaseError {
   readonly path: string;
   /** The failed verification. */
   readonly verification: BackupVerification;
+  /** The message gives the verification's reason. */
   constructor(path: string, verification: BackupVerification) {
     super(`invalid backup ${path}: ${verification.reason ?? "verification failed"}`, {
       kind: PROBLEM_KIND[verification.problem ?? "integrity"],
@@ -163,6 +164,7 @@ export class InvalidBackupError extends QueueDatabaseError {
 export class BackupTargetExistsError extends QueueValidationError {
   /** The existing file. */
   readonly path: string;
+  /** The issue names the option that allows the write. */
   constructor(path: string, option: "force" | "name", message: string) {
     super(message, [
       option === "force"
@@ -183,6 +185,7 @@ export class RestoreInProgressError extends QueueDatabaseError {
   readonly path: string;
   /** The lock file held by the other restore. */
   readonly lockPath: string;
+  /** The message says how to clear a lock left by a crash. */
   constructor(path: string, lockPath: string) {
     super(
       `another restore of ${path} is in progress (lock file ${lockPath}); nothing was changed. ` +

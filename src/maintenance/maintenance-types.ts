@@ -84,21 +84,27 @@ export interface OptimizeResult {
 export interface DatabaseStats {
   /** The database file, `null` for an in-memory database. */
   readonly path: string | null;
+  /** `wal` expected on a file. */
   readonly journalMode: string;
   /** `PRAGMA user_version`. */
   readonly schemaVersion: number;
+  /** Pages in the main file. */
   readonly pageCount: number;
+  /** Bytes per page. */
   readonly pageSize: number;
   /** Unused pages; VACUUM gives them back to the file system. */
   readonly freelistCount: number;
   /** `pageCount × pageSize`: the main file without its WAL. */
   readonly totalSizeBytes: number;
+  /** `totalSizeBytes` in MiB. */
   readonly totalSizeMb: number;
   /** Size of the `-wal` file (0 if absent); `null` when unknown (no `fs`, or in memory). */
   readonly walSizeBytes: number | null;
+  /** `walSizeBytes` in MiB. */
   readonly walSizeMb: number | null;
   /** Tasks per status; every status of {@link TASK_STATUSES} is present, others as found. */
   readonly tasksByStatus: Readonly<Record<TaskStatus, number>> & Readonly<Record<string, number>>;
+  /** Rows in `task_queue`. */
   readonly taskCount: number;
   /** Rows in `task_logs`. */
   readonly logCount: number;

@@ -7,9 +7,13 @@
 
 /** A structured application logger; pino, winston and `console` all fit with a thin wrapper. */
 export interface AppLogger {
+  /** Detail for troubleshooting. */
   debug(message: string, fields?: Record<string, unknown>): void;
+  /** Lifecycle events. */
   info(message: string, fields?: Record<string, unknown>): void;
+  /** Something recovered from, worth a look. */
   warn(message: string, fields?: Record<string, unknown>): void;
+  /** A failure. */
   error(message: string, fields?: Record<string, unknown>): void;
 }
 

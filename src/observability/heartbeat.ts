@@ -36,6 +36,7 @@ import { readOldestWaitingAgeMs, readQueuedByType, readStatusCounts } from "./qu
 
 /** A registered worker, from `workers`. */
 export interface Worker {
+  /** The id the worker writes to `locked_by`. */
   readonly workerId: string;
   /** Parsed JSON object; `{}` for a row whose text is not a JSON object. */
   readonly capabilities: Readonly<Record<string, unknown>>;
@@ -45,6 +46,7 @@ export interface Worker {
 
 /** A worker with its liveness as of the clock's now. */
 export interface WorkerLiveness extends Worker {
+  /** Time since its last heartbeat. */
   readonly msSinceHeartbeat: number;
   /** Heartbeat at most `activeThresholdMs` old. */
   readonly isActive: boolean;
@@ -56,8 +58,11 @@ export interface WorkerLiveness extends Worker {
 export interface WorkerStats extends WorkerLiveness {
   /** Tasks it holds right now. */
   readonly processingTasks: number;
+  /** Tasks it completed. */
   readonly completedTasks: number;
+  /** Tasks it left `failed`. */
   readonly failedTasks: number;
+  /** Tasks it left `dead_letter`. */
   readonly deadLetterTasks: number;
   /** completed / (completed + failed + dead_letter), or null before any task ended. */
   readonly successRate: number | null;
@@ -65,8 +70,11 @@ export interface WorkerStats extends WorkerLiveness {
 
 /** Number of workers in `workers`, and how many are active or stale. */
 export interface WorkerTotals {
+  /** Registered workers. */
   readonly total: number;
+  /** Workers with a recent heartbeat. */
   readonly active: number;
+  /** Workers past the stale limit. */
   readonly stale: number;
 }
 
@@ -321,6 +329,7 @@ export interface MonitoringMetrics {
   readonly successRate: number | null;
   /** How long the longest-waiting runnable task has waited (`readOldestWaitingAgeMs`), or null when none is waiting. */
   readonly oldestQueuedTaskAgeMs: number | null;
+  /** Registered workers, active and stale. */
   readonly workers: WorkerTotals;
 }
 

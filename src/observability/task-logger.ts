@@ -41,10 +41,13 @@ export type LogDetails = Readonly<Record<string, unknown>>;
 
 /** One row of `task_logs`, decoded. */
 export interface TaskLog {
+  /** Row id, increasing in write order. */
   readonly logId: number;
+  /** The task the entry belongs to. */
   readonly taskId: number;
   /** When it was written (epoch ms). */
   readonly at: number;
+  /** Severity. */
   readonly level: LogLevel;
   /** Null only in rows written by other tools (the column allows NULL). */
   readonly message: string | null;

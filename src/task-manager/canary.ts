@@ -24,7 +24,9 @@ import { workName } from "./work-registry.ts";
 
 /** Options of {@link CanaryTaskManager}. Both managers must share one `RunRegistry`. */
 export interface CanaryTaskManagerOptions {
+  /** Runs the runs kept in process. */
   readonly memory: BackgroundTaskManager;
+  /** Runs the runs sent to the durable queue. */
   readonly queue: QueuedTaskManager;
   /** Share of eligible new runs sent to the queue, 0 to 100. */
   readonly queuePercentage: number;
@@ -35,12 +37,13 @@ export interface CanaryTaskManagerOptions {
   readonly queueEnabledTypes?: readonly string[] | undefined;
   /** Random source in [0, 1). @default Math.random */
   readonly random?: (() => number) | undefined;
-  /** @default silentLogger */
+  /** Where routing decisions are logged (debug). @default silentLogger */
   readonly logger?: AppLogger | undefined;
 }
 
 /** Routes each new run to memory or the queue; everything else goes where the run lives. */
 export class CanaryTaskManager implements TaskManager {
+  /** Tells reports this manager splits runs between the two. */
   readonly backend = "canary" as const;
   readonly #memory: BackgroundTaskManager;
   readonly #queue: QueuedTaskManager;
@@ -49,6 +52,7 @@ export class CanaryTaskManager implements TaskManager {
   readonly #random: () => number;
   readonly #log: AppLogger;
 
+  /** Both managers must already share one `RunRegistry`. */
   constructor(options: CanaryTaskManagerOptions) {
     const p = options.queuePercentage;
     if (typeof p !== "number" || !(p >= 0 && p <= 100)) {
@@ -69,6 +73,7 @@ export class CanaryTaskManager implements TaskManager {
     return eligible && this.#random() * 100 < this.#percentage ? "queue" : "in-memory";
   }
 
+  /** Starts the run on the backend {@link route} picks. */
   async startTask(run: RunOptions, work: WorkRef): Promise<string> {
     const backend = this.route(work);
     const runId = await (backend === "queue" ? this.#queue : this.#memory).startTask(run, work);
@@ -76,37 +81,45 @@ export class CanaryTaskManager implements TaskManager {
     return runId;
   }
 
+  /** Cancels the run where it lives (the id says which backend). */
   async cancelTask(runId: string): Promise<boolean> {
     return this.#owner(runId).cancelTask(runId);
   }
 
+  /** Waits for the runs of both backends. */
   async waitAll(): Promise<void> {
     await Promise.all([this.#memory.waitAll(), this.#queue.waitAll()]);
   }
 
+  /** Active runs of both backends. */
   async getActiveTaskCount(): Promise<number> {
     const [a, b] = await Promise.all([this.#memory.getActiveTaskCount(), this.#queue.getActiveTaskCount()]);
     return a + b;
   }
 
+  /** Active run ids of both backends. */
   async getActiveTaskIds(): Promise<string[]> {
     const [a, b] = await Promise.all([this.#memory.getActiveTaskIds(), this.#queue.getActiveTaskIds()]);
     return [...a, ...b];
   }
 
+  /** Asks the backend the run lives on. */
   async isTaskActive(runId: string): Promise<boolean> {
     return this.#owner(runId).isTaskActive(runId);
   }
 
+  /** Reads the run from the backend it lives on. */
   async getRun(runId: string): Promise<Run | null> {
     return this.#owner(runId).getRun(runId);
   }
 
+  /** Hears status changes of runs of both backends. */
   onRunStatusChange(listener: RunStatusListener): () => void {
     // Both managers share one run registry, so one subscription hears both.
     return this.#memory.onRunStatusChange(listener);
   }
 
+  /** Drains both backends and merges their reports. */
   async drain(options: DrainOptions = {}): Promise<DrainReport> {
     const [m, q] = await Promise.all([this.#memory.drain(options), this.#queue.drain(options)]);
     const byModule: Record<string, number> = { ...m.queuedByModule };
@@ -120,6 +133,7 @@ export class CanaryTaskManager implements TaskManager {
     };
   }
 
+  /** Closes both backends. */
   async close(): Promise<void> {
     await Promise.all([this.#memory.close(), this.#queue.close()]);
   }

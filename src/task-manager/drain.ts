@@ -13,15 +13,21 @@ export interface DrainQueueOptions {
   readonly timeoutMs?: number | undefined;
   /** Time between checks. @default 200 */
   readonly pollIntervalMs?: number | undefined;
+  /** Aborting it stops the wait early. */
   readonly signal?: AbortSignal | undefined;
 }
 
 /** One task still waiting or running after a drain. */
 export interface PendingTask {
+  /** The task's id. */
   readonly id: number;
+  /** The task's type. */
   readonly type: string;
+  /** Waiting, or still running. */
   readonly status: "queued" | "processing";
+  /** Executions started so far. */
   readonly attempts: number;
+  /** The worker holding it, if any. */
   readonly lockedBy: string | null;
 }
 
@@ -31,6 +37,7 @@ export interface QueueDrainReport {
   readonly inFlightAtStart: number;
   /** True if all of them left `processing` before the timeout. */
   readonly settled: boolean;
+  /** How long the drain waited for running tasks. */
   readonly waitedMs: number;
   /** Tasks still queued or processing at the end, by id. */
   readonly pending: readonly PendingTask[];

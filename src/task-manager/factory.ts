@@ -40,11 +40,17 @@ export interface TaskManagerConfig {
 
 /** {@link TaskManagerConfig} with defaults applied. */
 export interface ResolvedTaskManagerConfig {
+  /** Where new runs go. */
   readonly backend: TaskBackend;
+  /** The queue database, or undefined for the default path. */
   readonly dbPath: string | undefined;
+  /** Whether runs fall back to memory (with a logged warning) when the queue cannot be opened. */
   readonly fallbackEnabled: boolean;
+  /** Share of eligible new runs the canary sends to the queue, 0 to 100. */
   readonly queuePercentage: number;
+  /** Work names eligible for the queue; undefined for every name. */
   readonly queueEnabledTypes: readonly string[] | undefined;
+  /** How often run statuses are read back from the queue. */
   readonly pollIntervalMs: number;
 }
 

@@ -34,7 +34,7 @@ export interface BackgroundTaskManagerOptions {
   readonly defaultMaxAttempts?: number | undefined;
   /** Retry delays. @default {@link TASK_MANAGER_BACKOFF} */
   readonly backoff?: BackoffOptions | undefined;
-  /** @default systemClock */
+  /** Time source for run timestamps; tests pass a fake one. @default systemClock */
   readonly clock?: Clock | undefined;
   /** Random source for backoff jitter. @default Math.random */
   readonly random?: (() => number) | undefined;
@@ -53,6 +53,7 @@ export interface BackgroundTaskManagerOptions {
  * ```
  */
 export class BackgroundTaskManager implements TaskManager {
+  /** Tells reports these runs live in process memory and are lost on exit. */
   readonly backend = "in-memory" as const;
   readonly #registry: WorkRegistry;
   readonly #runs: RunRegistry;
@@ -66,6 +67,7 @@ export class BackgroundTaskManager implements TaskManager {
   readonly #byKey = new Map<string, string>();
   #closed = false;
 
+  /** Takes the registry shared with any other manager. */
   constructor(options: BackgroundTaskManagerOptions) {
     if (options?.registry === undefined) throw new QueueValidationError("BackgroundTaskManager needs a registry");
     this.#registry = options.registry;
@@ -77,6 +79,7 @@ export class BackgroundTaskManager implements TaskManager {
     this.#log = options.logger ?? silentLogger;
   }
 
+  /** Runs the work in this process, in the background; resolves with the run id at once. */
   async startTask(run: RunOptions, work: WorkRef): Promise<string> {
     if (this.#closed) throw new TaskManagerClosedError();
     const { name, fn } = this.#registry.resolve(work);
@@ -117,6 +120,7 @@ export class BackgroundTaskManager implements TaskManager {
     return runId;
   }
 
+  /** Aborts the run's signal; false if it had already ended. */
   async cancelTask(runId: string): Promise<boolean> {
     const run = this.#runs.get(runId);
     const abort = this.#aborts.get(runId);
@@ -126,27 +130,33 @@ export class BackgroundTaskManager implements TaskManager {
     return true;
   }
 
+  /** Waits until every run started so far has ended. */
   async waitAll(): Promise<void> {
     while (this.#tasks.size > 0) await Promise.allSettled([...this.#tasks.values()]);
   }
 
+  /** Runs not yet ended. */
   async getActiveTaskCount(): Promise<number> {
     return this.#tasks.size;
   }
 
+  /** Ids of the runs not yet ended. */
   async getActiveTaskIds(): Promise<string[]> {
     return [...this.#tasks.keys()];
   }
 
+  /** Whether the run is still pending or running. */
   async isTaskActive(runId: string): Promise<boolean> {
     return this.#tasks.has(runId);
   }
 
+  /** The run as recorded, or null if unknown or forgotten. */
   async getRun(runId: string): Promise<Run | null> {
     const run = this.#runs.get(runId);
     return run !== undefined && run.backend === "in-memory" ? run : null;
   }
 
+  /** Subscribes to status changes; returns the unsubscribe function. */
   onRunStatusChange(listener: RunStatusListener): () => void {
     return this.#runs.subscribe(listener);
   }
@@ -177,6 +187,7 @@ export class BackgroundTaskManager implements TaskManager {
     };
   }
 
+  /** Takes no new runs; those already running finish on their own. */
   async close(): Promise<void> {
     this.#closed = true;
   }

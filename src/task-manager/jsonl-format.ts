@@ -18,26 +18,45 @@ export const TASK_EXPORT_VERSION = 1;
 
 /** One task as an export line carries it. */
 export interface ExportedTask {
+  /** Tells a task line from the header and trailer lines. */
   readonly kind: "task";
+  /** The id in the exporting database; an import keeps it when free. */
   readonly id: number;
+  /** Task type, which selects the handler. */
   readonly type: string;
+  /** Lower runs first. */
   readonly priority: number;
   /** The payload, parsed (the schema's generated `format` column keeps it valid JSON). */
   readonly payload: unknown;
+  /** Worker capabilities the task requires. */
   readonly compatibility: Readonly<Record<string, unknown>>;
+  /** Status at export time. */
   readonly status: TaskStatus;
+  /** Executions started so far. */
   readonly attempts: number;
+  /** Executions allowed, the first included. */
   readonly maxAttempts: number;
+  /** Not runnable before this time, UTC text as stored. */
   readonly runAfterUtc: string;
+  /** End of the lease held at export time, if any. */
   readonly leaseUntilUtc: string | null;
+  /** When the current or last claim happened, if ever. */
   readonly reservedAtUtc: string | null;
+  /** When the current or last execution started, if ever. */
   readonly processingStartedUtc: string | null;
+  /** When it reached a final status, if it did. */
   readonly finishedAtUtc: string | null;
+  /** When it was enqueued. */
   readonly createdAtUtc: string;
+  /** When its row last changed. */
   readonly updatedAtUtc: string;
+  /** The worker holding or last holding the lease. */
   readonly lockedBy: string | null;
+  /** The fencing token, kept so a lease held at export stays fenced after import. */
   readonly leaseToken: number;
+  /** The last failure's message, if any. */
   readonly errorMessage: string | null;
+  /** The key it was enqueued with, if any. */
   readonly idempotencyKey: string | null;
 }
 

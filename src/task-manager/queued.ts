@@ -46,7 +46,7 @@ export interface QueuedTaskManagerOptions {
   readonly defaultMaxAttempts?: number | undefined;
   /** Close the database in {@link QueuedTaskManager.close} (the factory opened it). @default false */
   readonly closeDatabase?: boolean | undefined;
-  /** @default silentLogger */
+  /** Where run lifecycle events are logged. @default silentLogger */
   readonly logger?: AppLogger | undefined;
 }
 
@@ -62,6 +62,7 @@ export interface QueuedTaskManagerOptions {
  * ```
  */
 export class QueuedTaskManager implements TaskManager {
+  /** Tells reports these runs are durable queue tasks. */
   readonly backend = "queue" as const;
   readonly #db: QueueDatabase;
   readonly #client: QueueClient;
@@ -76,6 +77,7 @@ export class QueuedTaskManager implements TaskManager {
   #poller: Promise<void> | null = null;
   #closed = false;
 
+  /** Refuses options without a database or a work registry. */
   constructor(options: QueuedTaskManagerOptions) {
     if (options?.db === undefined || options.registry === undefined) {
       throw new QueueValidationError("QueuedTaskManager needs a db and a registry");
@@ -109,6 +111,7 @@ export class QueuedTaskManager implements TaskManager {
     return this.#worker;
   }
 
+  /** Enqueues the work as a task; the run id is the task id. */
   async startTask(run: RunOptions, work: WorkRef): Promise<string> {
     if (this.#closed) throw new TaskManagerClosedError();
     const { name } = this.#registry.resolve(work);
@@ -143,6 +146,7 @@ export class QueuedTaskManager implements TaskManager {
     return runId;
   }
 
+  /** Cancels the task; false if it had already ended. */
   async cancelTask(runId: string): Promise<boolean> {
     const id = taskIdOf(runId);
     if (id === null) return false;
@@ -163,14 +167,17 @@ export class QueuedTaskManager implements TaskManager {
     await this.#refresh();
   }
 
+  /** Runs of this manager not yet ended. */
   async getActiveTaskCount(): Promise<number> {
     return this.#client.getActiveCount();
   }
 
+  /** Ids of the runs not yet ended. */
   async getActiveTaskIds(): Promise<string[]> {
     return (await this.#client.getActiveTaskIds()).map(String);
   }
 
+  /** Whether the task is still queued or processing. */
   async isTaskActive(runId: string): Promise<boolean> {
     const id = taskIdOf(runId);
     return id !== null && (await this.#client.isTaskActive(id));
@@ -184,6 +191,7 @@ export class QueuedTaskManager implements TaskManager {
     return task === null ? null : this.#runs.update(taskToRun(task));
   }
 
+  /** Subscribes to status changes; returns the unsubscribe function. */
   onRunStatusChange(listener: RunStatusListener): () => void {
     return this.#runs.subscribe(listener);
   }

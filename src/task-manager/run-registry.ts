@@ -22,6 +22,7 @@ export class RunRegistry {
   readonly #maxFinished: number;
   readonly #onListenerError: (err: unknown) => void;
 
+  /** Bounds how many finished runs are remembered. */
   constructor(options: RunRegistryOptions = {}) {
     this.#maxFinished = options.maxFinishedRuns ?? 10_000;
     this.#onListenerError = options.onListenerError ?? (() => {});

@@ -30,6 +30,7 @@ export type WorkRef =
 
 /** What a registered function receives besides its parameters. */
 export interface WorkContext {
+  /** The run's id, as {@link TaskManager.startTask} returned it. */
   readonly runId: string;
   /** 1 on the first execution, 2 on the first retry, and so on. */
   readonly attempt: number;
@@ -61,14 +62,21 @@ export interface Run {
   readonly moduleId: string;
   /** The work's parameters: the queue task's `payload`. */
   readonly parameters: Readonly<Record<string, unknown>>;
+  /** Where the run is in its lifecycle. */
   readonly status: RunStatus;
+  /** When it was started, epoch ms. */
   readonly createdAt: number;
+  /** When it began executing, epoch ms. */
   readonly startedAt: number | null;
+  /** When it ended, epoch ms. */
   readonly completedAt: number | null;
+  /** The last failure's message, if any. */
   readonly errorMessage: string | null;
   /** Executions started so far. */
   readonly attempts: number;
+  /** Executions allowed, the first included. */
   readonly maxAttempts: number;
+  /** The key it was started with, if any. */
   readonly idempotencyKey: string | null;
   /** The backend that runs it: the canary router's decision, recorded per run. */
   readonly backend: TaskBackend;
@@ -81,6 +89,7 @@ export type RunStatusListener = (run: Run, previous: RunStatus | null) => void;
 
 /** What {@link TaskManager.drain} found: in-flight work finished, and what is still waiting. */
 export interface DrainReport {
+  /** The manager that drained. */
   readonly backend: TaskManagerKind;
   /** True if in-flight work finished before the timeout. */
   readonly settled: boolean;
@@ -129,6 +138,7 @@ export interface TaskManager {
 
 /** {@link TaskManager.startTask} after {@link TaskManager.drain} or close: no new work is taken. */
 export class TaskManagerClosedError extends QueueError {
+  /** The default message says why the run was refused. */
   constructor(message = "the task manager is draining or closed and takes no new runs") {
     super(message);
   }

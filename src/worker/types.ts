@@ -16,6 +16,7 @@ export interface TaskContext<P = unknown> {
    * {@link TaskTimeoutError}); the handler should stop, as its result will be refused or ignored.
    */
   readonly signal: AbortSignal;
+  /** The worker running it, as written to `locked_by`. */
   readonly workerId: string;
 }
 
@@ -63,14 +64,21 @@ export interface RegisterOptions {
 
 /** Counts since the worker was made. */
 export interface WorkerRunStats {
+  /** Tasks claimed. */
   readonly claimed: number;
+  /** Tasks completed. */
   readonly completed: number;
+  /** Failed attempts scheduled for another try. */
   readonly retried: number;
+  /** Tasks left `failed` with every attempt spent. */
   readonly failed: number;
+  /** Tasks sent to `dead_letter`. */
   readonly deadLettered: number;
+  /** Results refused because the lease had been lost. */
   readonly leaseLost: number;
   /** Prefetched tasks handed back to the queue unstarted at stop(). */
   readonly released: number;
+  /** Failures of the worker itself (its loop, heartbeat or database calls), not of handlers. */
   readonly errors: number;
 }
 

@@ -38,7 +38,7 @@ export {
   type WorkerEvent,
   type WorkerRunStats,
 } from "./worker.ts";
-export type { BackoffOptions, EnqueueOptions, ListOptions } from "./options.ts";
+export type { BackoffOptions, EnqueueOptions, ListOptions, WorkerHooks } from "./options.ts";
 export { DEFAULT_PRAGMAS, MIN_SQLITE_VERSION, SQLITE_SCHEMA_VERSION } from "./dialect/sqlite/migrations.ts";
 export type {
   MaintenanceStatements,
@@ -69,6 +69,7 @@ export { sqliteDialect } from "./dialect/sqlite/index.ts";
 export {
   DEFAULT_HEALTH_THRESHOLDS,
   PROMETHEUS_CONTENT_TYPE,
+  type ProcessingTimeOptions,
   type ProcessingTimePercentiles,
   type PrometheusOptions,
   type QueueDepthByStatus,

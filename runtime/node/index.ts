@@ -18,6 +18,7 @@ export {
   openQueueDatabase,
   resolveDbPath,
 } from "./open.ts";
+export type { DbPathHost } from "./db-path.ts";
 export {
   createQueueBackup,
   createQueueMaintenance,

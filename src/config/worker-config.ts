@@ -94,7 +94,8 @@ export function configFormatOf(fileName: string): ConfigFormat {
   throw new QueueValidationError(`${fileName}: unknown config format (use .json, .yaml, .yml or .toml)`);
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
+/** The environment variables `parseWorkerConfig` reads overrides from (`process.env` on Node). */
+export type ConfigEnv = Readonly<Record<string, string | undefined>>;
 
 // Plain decimal only: Number() would also read "0x10", "1e3", " 16" and "0b1", which nobody
 // means in a config value; parseInt would read "16abc" as 16.
@@ -159,7 +160,7 @@ const EN = en();
  */
 export function parseWorkerConfig(
   text: string,
-  options: { format: ConfigFormat; source: string; env?: Env },
+  options: { format: ConfigFormat; source: string; env?: ConfigEnv },
 ): WorkerConfig {
   const { format, source, env = {} } = options;
   const raw = parseText(text, format, source);

@@ -15,7 +15,7 @@
  * @module
  */
 export { createQueueApp, type QueueAppOptions } from "./app.ts";
-export { assertSafeBind, isLoopbackHost, timingSafeEqual } from "./auth.ts";
+export { type Access, assertSafeBind, isLoopbackHost, timingSafeEqual } from "./auth.ts";
 export {
   createQueueHttpClient,
   type HttpListOptions,

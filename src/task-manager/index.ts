@@ -7,7 +7,7 @@
  * @module
  */
 export * from "./types.ts";
-export { WorkRegistry, workName, workParams } from "./work-registry.ts";
+export { type AddListener, WorkRegistry, workName, workParams } from "./work-registry.ts";
 export { isFinished, RunRegistry, type RunRegistryOptions } from "./run-registry.ts";
 export { runStatusOf, taskIdOf, taskToRun } from "./mapping.ts";
 export { DEFAULT_RUN_MAX_ATTEMPTS, TASK_MANAGER_BACKOFF } from "./shared.ts";
@@ -24,5 +24,5 @@ export {
   type TaskManagerConfig,
 } from "./factory.ts";
 export { EXPORTED_COLUMNS, type ExportedTask, type ExportLine, parseExportLine, TASK_EXPORT_FORMAT, TASK_EXPORT_VERSION } from "./jsonl-format.ts";
-export { exportTasks, type ExportTasksOptions, IMPORTED_LOG_MESSAGE, importTasks, type ImportReport } from "./migrate.ts";
+export { exportTasks, type ExportTasksOptions, IMPORTED_LOG_MESSAGE, importTasks, type ImportLines, type ImportReport } from "./migrate.ts";
 export { drainQueue, type DrainQueueOptions, type PendingTask, type QueueDrainReport } from "./drain.ts";

@@ -92,9 +92,9 @@ export interface ImportReport {
 export const IMPORTED_LOG_MESSAGE = "task imported";
 
 /** A whole export as one string, or its lines (e.g. `exportTasks` output, or readline over a file). */
-type Lines = string | Iterable<string> | AsyncIterable<string>;
+export type ImportLines = string | Iterable<string> | AsyncIterable<string>;
 
-async function* eachLine(input: Lines): AsyncGenerator<string> {
+async function* eachLine(input: ImportLines): AsyncGenerator<string> {
   if (typeof input === "string") {
     yield* input.split("\n");
     return;
@@ -120,7 +120,7 @@ function samePayload(stored: SqlValue | undefined, t: ExportedTask): boolean {
  * recorded (a `task_logs` row, written for every imported task); re-running adds nothing.
  * Ids are kept when free; a task whose id is taken by another task gets a new one.
  */
-export async function importTasks(db: QueueDatabase, input: Lines): Promise<ImportReport> {
+export async function importTasks(db: QueueDatabase, input: ImportLines): Promise<ImportReport> {
   return db.transaction(async (tx) => {
     const origins = await loadOrigins(tx);
     let lineNo = 0;

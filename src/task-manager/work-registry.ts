@@ -48,7 +48,7 @@ export function workParams(work: WorkRef): Readonly<Record<string, unknown>> {
 }
 
 /** Called when a name is added, so attached queue workers can start claiming it. */
-type AddListener = (name: string, fn: WorkFunction) => void;
+export type AddListener = (name: string, fn: WorkFunction) => void;
 
 /**
  * Functions by name. Register `"send-email"` for `{ handler: "send-email" }`, or a module's

@@ -35,7 +35,7 @@ test("jsr: deno publish --dry-run passes with no warning and no error", () => {
 });
 
 /** `deno doc --lint` problems still allowed; see the test below. */
-const DOC_LINT_CEILING: number = 17;
+const DOC_LINT_CEILING: number = 10;
 
 test("jsr: deno doc --lint finds no problem on any export path", () => {
   const entries = Object.values(deno.exports);
@@ -48,8 +48,10 @@ test("jsr: deno doc --lint finds no problem on any export path", () => {
     .split("\n")
     .filter((l) => /^warning/i.test(l) && !/Failed resolving types\. .*node_modules\/@types\/node\//.test(l));
   assert.deepEqual(warnings, [], out.slice(-8000));
-  // A ratchet while the doc comments are being written (402 problems when this test was added; the 17 left are private type references):
-  // the count may only go down; lower DOC_LINT_CEILING with each batch, to 0.
+  // A ratchet: 402 problems when this test was added. The 10 left are private-type-ref: types
+  // derived from zod schemas (z.input/z.output of the internal option schemas), hono's
+  // OpenAPIHono and Standard Schema's StandardSchemaV1, which deno doc counts as private because
+  // the package does not re-export them. The count may only go down; lower DOC_LINT_CEILING to 0.
   assert.ok(problems.length <= DOC_LINT_CEILING, `${problems.length} problems (ceiling ${DOC_LINT_CEILING}):\n${out.slice(-8000)}`);
   if (DOC_LINT_CEILING === 0) assert.equal(code, 0, out.slice(-8000));
 });

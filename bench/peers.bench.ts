@@ -3,7 +3,7 @@
  * API where they have one, drain with a no-op handler) on better-sqlite3 and the same machine,
  * each in its own process (bench/peers/). Each runner checks every job ran exactly once.
  * liteque needs better-sqlite3 11.9.1 (it breaks on later ones), built for the machine's own
- * Node by scripts/bench-peers-setup.sh.
+ * Node by scripts/bench-peers-setup.ts (`npm run bench:peers-setup`).
  */
 import { spawn } from "node:child_process";
 import { accessSync, constants, existsSync } from "node:fs";
@@ -35,7 +35,7 @@ export interface PeerResult {
 export function systemNode(): string | null {
   for (const dir of (process.env["PATH"] ?? "").split(delimiter)) {
     if (dir === "" || dir.includes("node_modules")) continue;
-    const p = join(dir, "node");
+    const p = join(dir, process.platform === "win32" ? "node.exe" : "node");
     try {
       accessSync(p, constants.X_OK);
       return p;
@@ -78,7 +78,7 @@ export async function peerOnce(peer: "plainjob" | "liteque", n: number): Promise
     const node = systemNode();
     if (node === null) throw new Error("liteque: no node on PATH outside node_modules (it runs on the machine's own Node)");
     if (!existsSync(join(HERE, "peers/liteque/node_modules/better-sqlite3"))) {
-      throw new Error("liteque is not installed: run `bash scripts/bench-peers-setup.sh` first");
+      throw new Error("liteque is not installed: run `npm run bench:peers-setup` first");
     }
     return await runJson(node, [join(HERE, "peers/liteque/run.mjs"), "--db", db, "--jobs", String(n), "--batch"]);
   } finally {

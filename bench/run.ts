@@ -15,6 +15,7 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { arch, cpus, platform, release, totalmem } from "node:os";
 import { QueueDatabase } from "../src/index.ts";
 import { measureCeiling, type Ceiling } from "./ceiling.bench.ts";
@@ -227,8 +228,9 @@ const machine = {
 };
 const settings = { quick, jobs, runs, iterations, peers: withPeers };
 const stamp = new Date(started).toISOString().replace(/[:.]/g, "-");
-mkdirSync("bench/results", { recursive: true });
-const base = `bench/results/${stamp}-${RUNTIME}`;
+const resultsDir = join("bench", "results");
+mkdirSync(resultsDir, { recursive: true });
+const base = join(resultsDir, `${stamp}-${RUNTIME}`);
 writeFileSync(`${base}.json`, JSON.stringify({ date: new Date(started).toISOString(), machine, versions, settings, pragmas: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.pragmas])), rows, goals, peers, durationS: (Date.now() - started) / 1000 }, null, 2));
 
 const md: string[] = [];

@@ -10,11 +10,12 @@
  * - no import cycle among adapters/ and runtime/ files.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { join, posix, relative, sep } from "node:path";
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
-    const p = join(dir, name);
+    // Repository paths in "/" form on every OS (Windows' fs takes them), as the checks below expect.
+    const p = posix.join(dir, name);
     return statSync(p).isDirectory() ? files(p) : p.endsWith(".ts") ? [p] : [];
   });
 }
@@ -34,7 +35,7 @@ for (const file of files("src")) {
     } else if (
       !["zod/mini", "zod/locales", "@standard-schema/spec", "yaml", "smol-toml"].includes(spec) &&
       // The HTTP layer's libraries speak web-standard Request/Response only.
-      !(file.startsWith(join("src", "http") + "/") && /^(hono(\/[a-z-]+)?|@hono\/zod-openapi)$/.test(spec))
+      !(file.startsWith("src/http/") && /^(hono(\/[a-z-]+)?|@hono\/zod-openapi)$/.test(spec))
     ) {
       problems.push(`${file}: imports "${spec}" (src/ is runtime-neutral)`);
     }
@@ -49,7 +50,7 @@ function localImports(file: string): string[] {
   const out: string[] = [];
   for (const m of stripComments(readFileSync(file, "utf8")).matchAll(importRe)) {
     const spec = m[1] ?? m[2] ?? m[3]!;
-    if (spec.startsWith(".")) out.push(relative(".", join(file, "..", spec)));
+    if (spec.startsWith(".")) out.push(relative(".", join(file, "..", spec)).split(sep).join("/"));
   }
   return out;
 }

@@ -15,10 +15,11 @@
  */
 import { readFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
 import { build, type Plugin } from "esbuild";
 
 /** The repository root (scripts/lib/ → ../..). */
-export const REPO_ROOT: string = resolve(dirname(new URL(import.meta.url).pathname), "..", "..");
+export const REPO_ROOT: string = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 /** The library's own source folders: their files are the package, never bundled into a runner. */
 const LIBRARY_DIRS = ["src", "adapters", "runtime"];

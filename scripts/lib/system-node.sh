@@ -1,5 +1,7 @@
-# Sourced by scripts/test-node20.sh and scripts/bench-peers-setup.sh: finds the machine's own node
-# and npm and prepares a native build for that node. The caller sets ROOT and defines die().
+# Sourced by scripts/test-node20.sh (bash, Linux/macOS CI only): finds the machine's own node and
+# npm and prepares a native build for that node. The caller sets ROOT and defines die().
+# scripts/lib/system-node.ts is the same for Node scripts (scripts/bench-peers-setup.ts, which
+# Windows users run too): keep the two in step.
 #
 # npm scripts put the project's devDependency node@22 first on PATH (node_modules/.bin), so the
 # machine's node is found on PATH with every node_modules entry removed. Sets SYS_PATH, NODE_BIN,

@@ -9,7 +9,7 @@
  * this folder's own node_modules, built from source for the machine's node (v20 here; there are no
  * Node 22 headers on the machine), and Node 20 does not strip TypeScript types.
  *
- * Install once with scripts/bench-peers-setup.sh (it prints the node to use), then, as the bench
+ * Install once with scripts/bench-peers-setup.ts (npm run bench:peers-setup) (it prints the node to use), then, as the bench
  * harness does, in a child process:
  *
  *   /usr/bin/node bench/peers/liteque/run.mjs --db /abs/new.db --jobs 2000 [--batch] [--timeout-ms 600000] [--poll-ms 1]
@@ -40,10 +40,10 @@ try {
   driverPath = require.resolve("better-sqlite3");
   require.resolve("liteque");
 } catch (e) {
-  finish(1, `liteque or better-sqlite3 not installed in ${ownModules}: run scripts/bench-peers-setup.sh (${message(e)})`);
+  finish(1, `liteque or better-sqlite3 not installed in ${ownModules}: run scripts/bench-peers-setup.ts (npm run bench:peers-setup) (${message(e)})`);
 }
 if (!driverPath.startsWith(ownModules)) {
-  finish(1, `better-sqlite3 resolves to ${driverPath}, not ${ownModules}: run scripts/bench-peers-setup.sh`);
+  finish(1, `better-sqlite3 resolves to ${driverPath}, not ${ownModules}: run scripts/bench-peers-setup.ts (npm run bench:peers-setup)`);
 }
 result.peerVersion = require("liteque/package.json").version;
 result.driverVersion = require("better-sqlite3/package.json").version;

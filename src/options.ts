@@ -123,8 +123,28 @@ export const BackoffOptionsSchema: z.ZodMiniObject<BackoffShape, z.core.$strict>
   jitter: z.optional(z.number().check(z.gte(0), z.lte(1))),
 });
 
-/** Exponential backoff after a failed attempt: `min(maxMs, baseMs × factor^(attempt-1))`, less up to `jitter` of it. */
-export type BackoffOptions = Readonly<z.input<typeof BackoffOptionsSchema>>;
+/**
+ * Exponential backoff after a failed attempt: `min(maxMs, baseMs × factor^(attempt-1))`, less up
+ * to `jitter` of it. Spelled out rather than derived from {@link BackoffOptionsSchema} so the
+ * published API names no zod type; a type check below keeps the two the same.
+ */
+export interface BackoffOptions {
+  /** Delay after the first failure. @default 60000 (the seeds' 2^0 minutes) */
+  readonly baseMs?: number | undefined;
+  /** Growth per attempt, 1 to 100. @default 2 */
+  readonly factor?: number | undefined;
+  /** Upper bound of the delay. @default 3600000 */
+  readonly maxMs?: number | undefined;
+  /** Fraction of the delay taken off at random, 0 for none, at most 1. @default 0.1 */
+  readonly jitter?: number | undefined;
+}
+
+/** True only when A and B are the same type (not merely assignable either way). */
+type SameType<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+/** Compiles only for `true`. */
+type Assert<T extends true> = T;
+/** A type error here means {@link BackoffOptions} and the schema's input have drifted apart. */
+type BackoffOptionsMatchSchema = Assert<SameType<BackoffOptions, Readonly<z.input<typeof BackoffOptionsSchema>>>>;
 
 /** Fields of {@link WorkerOptionsSchema}, each with its doc (shown on {@link QueueWorkerOptions}). */
 type WorkerOptionsShape = {

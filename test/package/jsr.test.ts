@@ -35,7 +35,7 @@ test("jsr: deno publish --dry-run passes with no warning and no error", () => {
 });
 
 /** `deno doc --lint` problems still allowed; see the test below. */
-const DOC_LINT_CEILING: number = 10;
+const DOC_LINT_CEILING: number = 8;
 
 test("jsr: deno doc --lint finds no problem on any export path", () => {
   const entries = Object.values(deno.exports);
@@ -48,8 +48,8 @@ test("jsr: deno doc --lint finds no problem on any export path", () => {
     .split("\n")
     .filter((l) => /^warning/i.test(l) && !/Failed resolving types\. .*node_modules\/@types\/node\//.test(l));
   assert.deepEqual(warnings, [], out.slice(-8000));
-  // A ratchet: 402 problems when this test was added. The 10 left are private-type-ref: types
-  // derived from zod schemas (z.input/z.output of the internal option schemas), hono's
+  // A ratchet: 402 problems when this test was added. The 8 left are private-type-ref: types
+  // derived from zod schemas (z.input/z.output of the worker and config schemas), hono's
   // OpenAPIHono and Standard Schema's StandardSchemaV1, which deno doc counts as private because
   // the package does not re-export them. The count may only go down; lower DOC_LINT_CEILING to 0.
   assert.ok(problems.length <= DOC_LINT_CEILING, `${problems.length} problems (ceiling ${DOC_LINT_CEILING}):\n${out.slice(-8000)}`);

@@ -6,14 +6,16 @@
  * everything else. Anywhere else it runs the script and passes its exit code through.
  */
 import { spawnSync } from "node:child_process";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 
 /** Whether the Node 20 check runs on `platform` (see the module). */
 export function runsNode20Check(platform: string): boolean {
   return platform !== "win32";
 }
 
-if (import.meta.main) {
+// Run as a script, not when a test imports runsNode20Check (import.meta.main needs Node 22.18+).
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   if (!runsNode20Check(process.platform)) {
     console.log(
       "test-node20: NOT RUN on Windows: the Node 20 package check (scripts/test-node20.sh) needs bash and runs in CI on Linux; " +

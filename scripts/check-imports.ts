@@ -33,7 +33,7 @@ for (const file of files("src")) {
     if (spec.startsWith(".")) {
       if (/(^|\/)(adapters|runtime)\//.test(spec)) problems.push(`${file}: imports ${spec} (src/ must not import adapters/ or runtime/)`);
     } else if (
-      !["zod/mini", "zod/locales", "@standard-schema/spec", "yaml", "smol-toml"].includes(spec) &&
+      !["zod/mini", "zod/locales", "@standard-schema/spec", "yaml", "smol-toml", "croner", "@lukeed/ms"].includes(spec) &&
       // The HTTP layer's libraries speak web-standard Request/Response only.
       !(file.startsWith("src/http/") && /^(hono(\/[a-z-]+)?|@hono\/zod-openapi)$/.test(spec))
     ) {

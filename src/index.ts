@@ -29,6 +29,16 @@ export { type Capabilities, rowToTask, type Task, TASK_STATUSES, type TaskStatus
 export { defaultDbPath, QueueDatabase, type QueueDatabaseOptions, type QueueTransaction } from "./database.ts";
 export { type EnqueueInput, QueueClient, type QueueClientOptions, type QueueStats, type WaitOptions } from "./client.ts";
 export {
+  type MissedRunPolicy,
+  occurrenceKey,
+  QueueScheduler,
+  type QueueSchedulerOptions,
+  type Schedule,
+  type ScheduleDefinition,
+  type ScheduleTickResult,
+} from "./schedules/scheduler.ts";
+export { type Duration, isDuration, MAX_TIMER_MS, parseDuration, type ParseDurationOptions } from "./durations.ts";
+export {
   type ErrorClass,
   QueueWorker,
   type QueueWorkerOptions,
@@ -46,6 +56,10 @@ export type {
   QueueDialect,
   ReadStatements,
   SchemaSupport,
+  ScheduleFiring,
+  ScheduleRecord,
+  ScheduledTask,
+  ScheduleStatements,
   TransitionStatements,
 } from "./dialect/dialect.ts";
 export type {

@@ -17,6 +17,7 @@
  */
 import type { Statement } from "../driver.ts";
 import type { ClaimStrategy } from "../strategies.ts";
+import type { ScheduleStatements } from "./schedules.ts";
 import type {
   ClaimParams,
   ConnectionSetting,
@@ -34,6 +35,7 @@ import type {
   WorkerFilter,
 } from "./types.ts";
 
+export type { ScheduleFiring, ScheduleRecord, ScheduledTask, ScheduleStatements } from "./schedules.ts";
 export type {
   ClaimParams,
   ConnectionSetting,
@@ -222,4 +224,6 @@ export interface QueueDialect {
   readonly maintenance: MaintenanceStatements;
   /** Opening, settings, migrations and transactions. */
   readonly schema: SchemaSupport;
+  /** The `schedules` table: adding, listing and firing schedules (migration 8). */
+  readonly schedules: ScheduleStatements;
 }

@@ -16,6 +16,7 @@ import { purgeCompletedBefore } from "./purge.ts";
 import * as read from "./read.ts";
 import { reclaimExpired, reclaimTasks } from "./reclaim.ts";
 import { sqliteSchema } from "./schema.ts";
+import { sqliteSchedules } from "./schedules.ts";
 import { deleteTaskLogsBefore, selectTaskLogs } from "./task-logs.ts";
 import * as w from "./workers.ts";
 
@@ -83,4 +84,5 @@ export const sqliteDialect: QueueDialect = Object.freeze({
     snapshotInto: m.snapshotInto,
   }),
   schema: sqliteSchema,
+  schedules: sqliteSchedules,
 });

@@ -13,6 +13,7 @@
  * @module
  */
 import type { Migration } from "../types.ts";
+import { MIGRATION_8_SCHEDULES } from "./migrations-8-schedules.ts";
 export type { Migration };
 
 /**
@@ -228,6 +229,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
           OR (lease_until_utc NOT GLOB '${MS_TEXT}' AND lease_until_utc NOT GLOB '${SECOND_TEXT}'))`,
     ],
   },
+  MIGRATION_8_SCHEDULES,
 ];
 
 /** The schema version this library writes and understands. */

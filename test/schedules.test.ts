@@ -69,6 +69,18 @@ for (const d of DRIVERS) {
       assert.equal((await scheduler.get("skip"))?.nextRunAt, Date.UTC(2026, 0, 1, 12, 1, 10));
     });
 
+    it("after a long gap catch_up enqueues only the latest catchUpLimit occurrences", async () => {
+      await scheduler.add({ name: "sec", type: "s", cron: "* * * * * *", missed: "catch_up", catchUpLimit: 3 });
+      clock.set(T0 + 3_600_000); // an hour of every-second occurrences missed
+      assert.equal((await scheduler.tick()).enqueued, 3);
+      const end = Date.UTC(2026, 0, 1, 13, 0, 0);
+      assert.deepEqual(
+        (await client.listTasks()).map((t) => t.idempotencyKey),
+        [end - 2000, end - 1000, end].map((o) => occurrenceKey("sec", o)),
+      );
+      assert.equal((await scheduler.get("sec"))?.nextRunAt, end + 1000);
+    });
+
     it("two schedulers ticking at once fire each occurrence once", async () => {
       const other = new QueueScheduler(db);
       await scheduler.add({ name: "x", type: "x", every: "1s", startAt: T0, missed: "catch_up", catchUpLimit: 1000 });

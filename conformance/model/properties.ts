@@ -37,6 +37,7 @@ import {
 } from "./commands.ts";
 import { type BackoffSpec, type Category, formulaBackoff, type OrderedStrategy, QueueModel } from "./model.ts";
 import type { QueueReal } from "./real.ts";
+import { SCHEDULE_PROPERTY, scheduleExactlyOnceProperty, scheduleMissedPolicyProperty } from "./schedule-properties.ts";
 
 /** Property names, as the test names and as the self-test refers to them. */
 export const PROPERTY = {
@@ -49,6 +50,8 @@ export const PROPERTY = {
   nothingLost: "nothing lost: one status per task, counts add up, idempotent enqueue adds no row",
   concurrencyOneConnection: "real concurrency: workers sharing one connection run every task exactly once",
   concurrencySharedStore: "real concurrency: workers on separate connections to one store run every task exactly once",
+  scheduleExactlyOnce: SCHEDULE_PROPERTY.exactlyOnce,
+  scheduleMissedPolicy: SCHEDULE_PROPERTY.missedPolicy,
 } as const;
 /** One of the property names. */
 export type PropertyName = (typeof PROPERTY)[keyof typeof PROPERTY];
@@ -450,6 +453,8 @@ export const QUEUE_PROPERTIES: readonly QueueProperty[] = [
   ]),
   concurrencyOneConnection(),
   concurrencySharedStore(),
+  scheduleExactlyOnceProperty(),
+  scheduleMissedPolicyProperty(),
 ];
 
 /** The property with this name. */

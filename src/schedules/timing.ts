@@ -75,10 +75,22 @@ export function dueOccurrences(t: Timing, due: number, now: number, count: numbe
     return { fire, next: due + (steps + 1) * t.intervalMs };
   }
   const job = cronOf(t.cron, t.timeZone);
+  // Walk forward from `due` while the run is short (the usual case: one occurrence); after a
+  // long gap, ask croner for the latest `keep` before now instead of walking the whole gap.
+  const fire: number[] = [due];
+  for (let steps = 0; steps <= keep + 64; steps++) {
+    const n = job.nextRun(new Date(fire[fire.length - 1]!));
+    if (n === null || n.getTime() > now) {
+      return { fire: fire.slice(-keep), next: n === null ? null : n.getTime() };
+    }
+    fire.push(n.getTime());
+  }
   // croner's previousRuns(n, ref) gives runs before `ref` at whole seconds, newest first; a cron
   // occurrence is always a whole second, so ref = now + 1 s covers every one at or before now.
-  const before = job.previousRuns(keep, new Date(now + 1000)).map((d) => d.getTime());
-  const fire = before.filter((ms) => ms >= due && ms <= now).reverse();
-  if (fire.length === 0) fire.push(due); // `due` itself was an occurrence at or before now
-  return { fire, next: nextOccurrence(t, now) };
+  const latest = job
+    .previousRuns(keep, new Date(now + 1000))
+    .map((d) => d.getTime())
+    .filter((ms) => ms >= due && ms <= now)
+    .reverse();
+  return { fire: latest.length > 0 ? latest : [due], next: nextOccurrence(t, now) };
 }

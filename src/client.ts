@@ -16,6 +16,9 @@ import {
   parseOptions,
 } from "./options.ts";
 import { readStatusCounts } from "./observability/queue-figures.ts";
+import { checkKeyOptions, keyedInsert } from "./controls/uniqueness.ts";
+import { clearRateLimit, type QueueControl, type RateLimit, readControls, setPaused, setRateLimit } from "./controls/index.ts";
+import { type PurgeOptions, purgeTasks, type RedriveOptions, redriveTasks } from "./retention/index.ts";
 import { rowToTask, type Task, TASK_STATUSES, type TaskStatus } from "./task.ts";
 
 const NO_OPTIONS: EnqueueOptions = Object.freeze({});
@@ -149,9 +152,10 @@ export class QueueClient {
         const what = opts.runAfter !== undefined ? `runAfter ${showTime(opts.runAfter)}` : `delayMs ${String(opts.delayMs)} from now`;
         throw new QueueValidationError(`${where}${what} is outside the times a task can run at (1970-01-01 to 9999-12-31 UTC)`);
       }
-      resultIndex.push({ insert: stmts.length, lookup: opts.idempotencyKey !== undefined ? stmts.length + 1 : null });
-      stmts.push(
-        this.#db.dialect.transitions.insertTask({
+      checkKeyOptions(opts.idempotencyKey, opts.keyMode, opts.keyWindowMs, where);
+      const keyed = keyedInsert(
+        this.#db.dialect,
+        {
           type: task.type,
           priority: opts.priority ?? DEFAULT_PRIORITY,
           payload: serialise(payload, `${where}payload`),
@@ -160,9 +164,13 @@ export class QueueClient {
           runAfter: toSqlRunAfter(runAfter, now),
           idempotencyKey: opts.idempotencyKey ?? null,
           now: nowText,
-        }),
+        },
+        opts.keyMode,
+        opts.keyWindowMs,
+        now,
       );
-      if (opts.idempotencyKey !== undefined) stmts.push(this.#db.dialect.transitions.selectIdByIdempotencyKey(opts.idempotencyKey));
+      resultIndex.push({ insert: stmts.length + keyed.insert, lookup: keyed.lookup === null ? null : stmts.length + keyed.lookup });
+      stmts.push(...keyed.stmts);
     }
     // A single plain insert needs no transaction of its own; anything more is one batch.
     const results = stmts.length === 1 ? [await this.#db.run(stmts[0]!)] : await this.#db.batch(stmts);
@@ -225,6 +233,41 @@ export class QueueClient {
     if ((rs.at(-1)?.changes ?? 0) > 0) return true;
     await this.#mustExist(id);
     return false;
+  }
+
+  /** Pauses new starts of one task type, or of every task when `type` is absent (stored: every process obeys). */
+  pause(type?: string): Promise<void> {
+    return setPaused(this.#db, type, true);
+  }
+
+  /** Ends a pause of {@link pause}: of one type, or of the whole queue when `type` is absent. */
+  resume(type?: string): Promise<void> {
+    return setPaused(this.#db, type, false);
+  }
+
+  /** At most `limit.max` starts of `type` per window of `limit.intervalMs`, across every process. */
+  setRateLimit(type: string, limit: RateLimit): Promise<void> {
+    return setRateLimit(this.#db, type, limit);
+  }
+
+  /** Removes the rate limit of `type`. */
+  clearRateLimit(type: string): Promise<void> {
+    return clearRateLimit(this.#db, type);
+  }
+
+  /** The pauses and rate limits in force. */
+  controls(): Promise<QueueControl[]> {
+    return readControls(this.#db);
+  }
+
+  /** Requeues failed/dead-lettered tasks in bulk (default: every dead-lettered task); returns how many. */
+  redrive(options?: RedriveOptions): Promise<number> {
+    return redriveTasks(this.#db, options);
+  }
+
+  /** Deletes finished tasks and their logs by status and age; returns how many. */
+  purge(options?: PurgeOptions): Promise<number> {
+    return purgeTasks(this.#db, options);
   }
 
   /** Counts by status (every status present, zero if none) and the total. */

@@ -49,6 +49,20 @@ export {
   type WorkerRunStats,
 } from "./worker.ts";
 export type { BackoffOptions, EnqueueOptions, ListOptions, WorkerHooks } from "./options.ts";
+export { encodeProgress, encodeResult, PROGRESS_MAX_BYTES, RESULT_MAX_BYTES, writeProgress } from "./progress.ts";
+export { type QueueControl, type RateLimit, readControls } from "./controls/index.ts";
+export { KEY_MODES, type KeyMode } from "./controls/uniqueness.ts";
+export {
+  DEFAULT_RETENTION_BATCH,
+  DEFAULT_RETENTION_INTERVAL_MS,
+  type PurgeOptions,
+  type RedriveOptions,
+  RETAINED_STATUSES,
+  type RetainedStatus,
+  type RetentionPassResult,
+  type RetentionPolicy,
+  runRetentionPass,
+} from "./retention/index.ts";
 export { DEFAULT_PRAGMAS, MIN_SQLITE_VERSION, SQLITE_SCHEMA_VERSION } from "./dialect/sqlite/migrations.ts";
 export type {
   MaintenanceStatements,
@@ -61,6 +75,9 @@ export type {
   ScheduledTask,
   ScheduleStatements,
   TransitionStatements,
+  ControlRow,
+  FeatureStatements,
+  KeyLapse,
 } from "./dialect/dialect.ts";
 export type {
   ClaimParams,

@@ -10,6 +10,7 @@ import { QueueValidationError } from "./errors.ts";
 import { CLAIM_STRATEGIES } from "./strategies.ts";
 import { TASK_STATUSES, type TaskStatus } from "./task.ts";
 import { DEFAULT_BACKOFF } from "./backoff.ts";
+import { KEY_MODES, type KeyMode } from "./controls/uniqueness.ts";
 import type { ClaimStrategy } from "./strategies.ts";
 import type { CrashPolicy } from "./observability/heartbeat.ts";
 import type { AppLogger } from "./observability/task-logger.ts";
@@ -47,6 +48,14 @@ export interface EnqueueOptions {
    * with a lone UTF-16 surrogate cannot be stored exactly and is refused.
    */
   readonly idempotencyKey?: string | undefined;
+  /**
+   * How long `idempotencyKey` holds: `permanent`, for `keyWindowMs` (`window`), while its task
+   * is queued or processing (`active`), or `replace` (a queued holder takes the new values). See
+   * `KEY_MODES`. @default "permanent"
+   */
+  readonly keyMode?: KeyMode | undefined;
+  /** The window of `keyMode: "window"`, in ms. */
+  readonly keyWindowMs?: number | undefined;
   /** Requirements a worker's capabilities must meet, e.g. `{ region: "eu" }`. */
   readonly compatibility?: Readonly<Record<string, string | number | boolean | null>> | undefined;
 }
@@ -77,6 +86,10 @@ export const EnqueueOptionsSchema: z.ZodMiniType<EnqueueOptions, EnqueueOptions>
   maxAttempts: z.optional(int(1, 1_000_000)),
   /** A second enqueue with the same key returns the first task's id and stores nothing. */
   idempotencyKey: z.optional(z.string().check(z.minLength(1), z.maxLength(512))),
+  /** How long the key holds. @default "permanent" */
+  keyMode: z.optional(z.enum(KEY_MODES)),
+  /** The window of `keyMode: "window"` (at most 100 years). */
+  keyWindowMs: z.optional(int(1, 100 * 366 * 86_400_000)),
   /** Requirements a worker's capabilities must meet. */
   compatibility: z.optional(z.record(z.string(), capValue)),
 });

@@ -73,6 +73,10 @@ export interface Task<P = unknown> {
   readonly region: string | null;
   /** Generated from `payload.format`. */
   readonly format: string | null;
+  /** The last value its handler reported with `context.progress`, parsed; null if none. */
+  readonly progress: unknown;
+  /** Its handler's return value, stored at completion (see src/progress.ts); null if none. */
+  readonly result: unknown;
 }
 
 function num(v: SqlValue | undefined): number {
@@ -109,5 +113,7 @@ export function rowToTask<P = unknown>(row: Readonly<Record<string, SqlValue>>):
     idempotencyKey: str(row["idempotency_key"]),
     region: str(row["region"]),
     format: str(row["format"]),
+    progress: json(row["progress"]),
+    result: json(row["result"]),
   });
 }

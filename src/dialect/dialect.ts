@@ -18,6 +18,7 @@
 import type { Statement } from "../driver.ts";
 import type { ClaimStrategy } from "../strategies.ts";
 import type { ScheduleStatements } from "./schedules.ts";
+import type { FeatureStatements } from "./features.ts";
 import type {
   ClaimParams,
   ConnectionSetting,
@@ -35,6 +36,7 @@ import type {
   WorkerFilter,
 } from "./types.ts";
 
+export type { ControlRow, FeatureStatements, KeyLapse, RetainedStatus } from "./features.ts";
 export type { ScheduleFiring, ScheduleRecord, ScheduledTask, ScheduleStatements } from "./schedules.ts";
 export type {
   ClaimParams,
@@ -226,4 +228,6 @@ export interface QueueDialect {
   readonly schema: SchemaSupport;
   /** The `schedules` table: adding, listing and firing schedules (migration 8). */
   readonly schedules: ScheduleStatements;
+  /** Progress, results, uniqueness windows, pauses, rate limits and retention (migration 9). */
+  readonly features: FeatureStatements;
 }

@@ -58,6 +58,16 @@ export interface ExportedTask {
   readonly errorMessage: string | null;
   /** The key it was enqueued with, if any. */
   readonly idempotencyKey: string | null;
+  /** Last progress reported (migration 9); absent when none. */
+  readonly progress?: unknown;
+  /** Stored result (migration 9); absent when none. */
+  readonly result?: unknown;
+  /** When its idempotency key lapses (a uniqueness window); absent when never by time. */
+  readonly keyUntilUtc?: string | undefined;
+  /** Its key lapses once it is no longer queued/processing; absent when false. */
+  readonly keyWhileActive?: boolean | undefined;
+  /** A key that has lapsed on it; absent when none. */
+  readonly lapsedKey?: string | undefined;
 }
 
 const SQL_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,3})?$/;
@@ -96,6 +106,11 @@ const TaskSchema = z.strictObject({
   leaseToken: int(0),
   errorMessage: z.nullable(z.string()),
   idempotencyKey: z.nullable(z.string().check(z.minLength(1), z.maxLength(512))),
+  progress: z.optional(z.unknown()),
+  result: z.optional(z.unknown()),
+  keyUntilUtc: z.optional(time()),
+  keyWhileActive: z.optional(z.boolean()),
+  lapsedKey: z.optional(z.string()),
 });
 const EndSchema = z.object({ kind: z.literal("end"), count: int(0) });
 
@@ -124,6 +139,7 @@ export const EXPORTED_COLUMNS: readonly string[] = Object.freeze([
   "id", "type", "priority", "payload", "compatibility", "status", "attempts", "max_attempts", "run_after_utc",
   "lease_until_utc", "reserved_at_utc", "processing_started_utc", "finished_at_utc", "locked_by", "error_message",
   "idempotency_key", "created_at_utc", "updated_at_utc", "lease_token",
+  "progress", "result", "key_until_utc", "key_while_active", "lapsed_key",
 ]);
 
 const text = (v: SqlValue | undefined): string | null => (v === null || v === undefined ? null : String(v));
@@ -159,6 +175,12 @@ export function rowToExported(row: Readonly<Record<string, SqlValue>>): Exported
     leaseToken: num(row["lease_token"]),
     errorMessage: text(row["error_message"]),
     idempotencyKey: text(row["idempotency_key"]),
+    // Migration 9's columns, written only when set, so other rows export as before.
+    ...(row["progress"] != null ? { progress: JSON.parse(String(row["progress"])) } : {}),
+    ...(row["result"] != null ? { result: JSON.parse(String(row["result"])) } : {}),
+    ...(row["key_until_utc"] != null ? { keyUntilUtc: String(row["key_until_utc"]) } : {}),
+    ...(Number(row["key_while_active"] ?? 0) === 1 ? { keyWhileActive: true } : {}),
+    ...(row["lapsed_key"] != null ? { lapsedKey: String(row["lapsed_key"]) } : {}),
   };
 }
 

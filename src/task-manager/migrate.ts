@@ -199,7 +199,8 @@ async function importOne(
   const r = await tx.execute(
     "INSERT INTO task_queue (id, type, priority, payload, compatibility, status, attempts, max_attempts, run_after_utc," +
       " lease_until_utc, reserved_at_utc, processing_started_utc, finished_at_utc, locked_by, error_message, idempotency_key," +
-      " created_at_utc, updated_at_utc, lease_token) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      " created_at_utc, updated_at_utc, lease_token, progress, result, key_until_utc, key_while_active, lapsed_key)" +
+      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     [
       atId === null ? t.id : null,
       t.type,
@@ -220,6 +221,11 @@ async function importOne(
       t.createdAtUtc,
       t.updatedAtUtc,
       t.leaseToken,
+      t.progress === undefined ? null : JSON.stringify(t.progress),
+      t.result === undefined ? null : JSON.stringify(t.result),
+      t.keyUntilUtc ?? null,
+      t.keyWhileActive === true ? 1 : 0,
+      t.lapsedKey ?? null,
     ],
   );
   const newId = atId === null ? t.id : Number(r.lastInsertRowid);

@@ -17,6 +17,7 @@ import * as read from "./read.ts";
 import { reclaimExpired, reclaimTasks } from "./reclaim.ts";
 import { sqliteSchema } from "./schema.ts";
 import { sqliteSchedules } from "./schedules.ts";
+import { sqliteFeatures } from "./features.ts";
 import { deleteTaskLogsBefore, selectTaskLogs } from "./task-logs.ts";
 import * as w from "./workers.ts";
 
@@ -85,4 +86,5 @@ export const sqliteDialect: QueueDialect = Object.freeze({
   }),
   schema: sqliteSchema,
   schedules: sqliteSchedules,
+  features: sqliteFeatures,
 });

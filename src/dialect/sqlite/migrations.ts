@@ -13,7 +13,9 @@
  * @module
  */
 import type { Migration } from "../types.ts";
+import { MIGRATION_7_INDEXES } from "./migrations-7-indexes.ts";
 import { MIGRATION_8_SCHEDULES } from "./migrations-8-schedules.ts";
+import { MIGRATION_9_FEATURES } from "./migrations-9-features.ts";
 export type { Migration };
 
 /**
@@ -229,7 +231,9 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
           OR (lease_until_utc NOT GLOB '${MS_TEXT}' AND lease_until_utc NOT GLOB '${SECOND_TEXT}'))`,
     ],
   },
+  MIGRATION_7_INDEXES,
   MIGRATION_8_SCHEDULES,
+  MIGRATION_9_FEATURES,
 ];
 
 /** The schema version this library writes and understands. */

@@ -62,7 +62,11 @@ for (const file of files("adapters")) {
       problems.push(`${file}: imports ${target} (an adapter translates a driver; opening files is runtime/'s job)`);
     } else if (target.startsWith("adapters/")) {
       if (target.split("/")[1] !== file.split("/")[1]) problems.push(`${file}: imports another adapter ${target}`);
-    } else if (!allowedCore.some((re) => re.test(target))) {
+    } else if (
+      !allowedCore.some((re) => re.test(target)) &&
+      // The PostgreSQL adapters ship the dialect they pair with and share its value/error codecs.
+      !(/^adapters\/(postgres|pglite)\//.test(file) && /^src\/dialect\/postgres\//.test(target))
+    ) {
       problems.push(`${file}: imports ${target} (adapters take only the driver contract, errors and internals)`);
     }
   }

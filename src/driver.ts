@@ -63,6 +63,13 @@ export interface Driver extends Executor {
   batch(stmts: readonly Statement[]): Promise<readonly ExecResult[]>;
   /** Closes the connection. Idempotent; calls after it reject with a closed error. */
   close(): Promise<void>;
+  /**
+   * Optional: subscribes to the server's notifications on `channel` (PostgreSQL `LISTEN`), so
+   * an enqueue can wake idle workers at once instead of at their next poll. Resolves once
+   * listening, to a function that unsubscribes. Drivers of engines without notifications leave
+   * it out and the core keeps polling; it is a hint only, never needed for correctness.
+   */
+  listen?(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
 }
 
 /** Builds a {@link Statement}; a tiny helper so call sites read like SQL. */

@@ -1,0 +1,131 @@
+/**
+ * Claim on PostgreSQL: one statement picks runnable tasks in the strategy's order with
+ * `FOR UPDATE SKIP LOCKED` (concurrent claimers on other connections skip each other's rows
+ * instead of waiting), leases them, and, when logging, writes their transition rows from the
+ * same locked set (a data-modifying WITH). The claim is the only statement of the list it
+ * returns, so its RETURNING rows are the last result, as the core reads them.
+ *
+ * @internal
+ * @module
+ */
+import type { SqlValue, Statement } from "../../driver.ts";
+import type { ClaimStrategy } from "../../strategies.ts";
+import type { ClaimParams } from "../types.ts";
+import { transitionLogColumns } from "./log.ts";
+import { TS } from "./time.ts";
+
+type Ordered = Exclude<ClaimStrategy, "WEIGHTED_RANDOM">;
+
+const ORDER: Record<Ordered, string> = {
+  FIFO: "run_after_utc ASC, id ASC",
+  LIFO: "run_after_utc DESC, id DESC",
+  PRIORITY: "priority ASC, run_after_utc ASC, id ASC",
+};
+
+/**
+ * How many of the oldest runnable tasks of each priority a WEIGHTED_RANDOM draw considers. The
+ * draw is exact (probability ∝ 1/max(priority, 1) over every runnable task) while no priority
+ * has more runnable tasks than this; beyond it each priority's share is that of its oldest
+ * {@link WEIGHTED_BAND_SIZE} tasks, so a claim never scans the whole backlog.
+ */
+export const WEIGHTED_BAND_SIZE = 128;
+
+/** Filters shared by every claim: runnable, a handled type, requirements met. */
+function eligible(types: readonly string[], capabilities: string): { where: string; params: SqlValue[] } {
+  const typeFilter = types.length > 0 ? ` AND type IN (${types.map(() => "?").join(", ")})` : "";
+  // Every key of the task's compatibility must equal the worker's capability of that key; a
+  // compatibility that is not an object (written by hand) is never claimed.
+  const compat =
+    ` AND (compatibility = '{}'::jsonb OR CASE WHEN jsonb_typeof(compatibility) = 'object' THEN NOT EXISTS (` +
+    `SELECT 1 FROM jsonb_each(task_queue.compatibility) AS c WHERE c.value IS DISTINCT FROM (CAST(? AS jsonb) -> c.key))` +
+    ` ELSE false END)`;
+  return { where: `status = 'queued' AND run_after_utc <= ${TS}${typeFilter}${compat}`, params: [...types, capabilities] };
+}
+
+function checkedLimit(limit: number): number {
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`claim limit must be a positive integer, got ${String(limit)}`);
+  return limit;
+}
+
+const CLAIM_SET =
+  `SET status = 'processing', locked_by = ?, lease_token = t.lease_token + 1, lease_until_utc = ${TS},` +
+  ` reserved_at_utc = ${TS}, processing_started_utc = ${TS}, updated_at_utc = ${TS}, attempts = t.attempts + 1`;
+
+const CLAIM_LOG = transitionLogColumns({
+  from: "queued",
+  to: "processing",
+  details: { worker_id: "CAST(? AS text)", attempt: "attempts + 1", lease_token: "lease_token + 1" },
+});
+
+/**
+ * The claim around a `picked` CTE (text and parameters) that locks the rows taken and returns
+ * `id`, `attempts`, `lease_token` as locked.
+ */
+function claimAround(picked: { sql: string; params: readonly SqlValue[] }, p: ClaimParams, withLog: boolean): Statement[] {
+  const log = withLog ? `, logged AS (${CLAIM_LOG}picked)` : "";
+  return [
+    {
+      sql:
+        `WITH picked AS (${picked.sql})${log}` +
+        ` UPDATE task_queue AS t ${CLAIM_SET} FROM picked WHERE t.id = picked.id AND t.status = 'queued' RETURNING t.*`,
+      params: [
+        ...picked.params,
+        ...(withLog ? [p.now, p.workerId] : []),
+        p.workerId,
+        p.leaseUntil,
+        p.now,
+        p.now,
+        p.now,
+      ],
+    },
+  ];
+}
+
+/**
+ * Claims up to `limit` tasks in one statement: the strategy's order over the queued rows (the
+ * partial indexes of the schema walk it in that order), the first `limit` not locked by another
+ * claimer, leased and returned. Same list shape as the SQLite dialect's, with the log inside.
+ */
+export function claimOrdered(strategy: Ordered, p: ClaimParams, limit: number, withLog = false): Statement[] {
+  const e = eligible(p.types, p.capabilities);
+  const picked = {
+    sql:
+      `SELECT id, attempts, lease_token FROM task_queue WHERE ${e.where}` +
+      ` ORDER BY ${ORDER[strategy]} LIMIT ${checkedLimit(limit)} FOR UPDATE SKIP LOCKED`,
+    params: [p.now, ...e.params],
+  };
+  return claimAround(picked, p, withLog);
+}
+
+/**
+ * Claims one task drawn with probability proportional to `1 / max(priority, 1)` using the
+ * caller's uniform `u`, among the oldest {@link WEIGHTED_BAND_SIZE} runnable tasks of each
+ * priority: the priorities present are found by a skip scan of the queued-priority index, each
+ * one contributes a bounded candidate list, and the running sum picks the row as on SQLite. A
+ * drawn row another claimer holds locked yields no task this time (the worker polls again).
+ */
+export function claimWeightedRandom(p: ClaimParams, u: number, withLog = false): Statement[] {
+  const e = eligible(p.types, p.capabilities);
+  const bands =
+    `WITH RECURSIVE bands(p) AS (` +
+    `(SELECT priority FROM task_queue WHERE status = 'queued' ORDER BY priority LIMIT 1)` +
+    ` UNION ALL SELECT (SELECT priority FROM task_queue WHERE status = 'queued' AND priority > bands.p ORDER BY priority LIMIT 1)` +
+    ` FROM bands WHERE bands.p IS NOT NULL)`;
+  const candidates =
+    `SELECT c.id, c.priority, c.run_after_utc FROM bands CROSS JOIN LATERAL (SELECT id, priority, run_after_utc FROM task_queue` +
+    ` WHERE ${e.where} AND priority = bands.p ORDER BY run_after_utc, id LIMIT ${WEIGHTED_BAND_SIZE}) AS c WHERE bands.p IS NOT NULL`;
+  const weights =
+    `SELECT id, SUM(1.0::float8 / GREATEST(priority, 1)) OVER (ORDER BY priority, run_after_utc, id ROWS UNBOUNDED PRECEDING) AS cum,` +
+    ` SUM(1.0::float8 / GREATEST(priority, 1)) OVER () AS total FROM cand`;
+  const draw =
+    `${bands}, cand AS (${candidates}), w AS (${weights})` +
+    ` SELECT id FROM w ORDER BY CASE WHEN cum > CAST(? AS float8) * total THEN 0 ELSE 1 END,` +
+    ` CASE WHEN cum > CAST(? AS float8) * total THEN cum ELSE -cum END LIMIT 1`;
+  const picked = {
+    sql:
+      `SELECT id, attempts, lease_token FROM task_queue WHERE id = (${draw}) AND status = 'queued'` +
+      ` AND run_after_utc <= ${TS} FOR UPDATE SKIP LOCKED`,
+    params: [p.now, ...e.params, u, u, p.now],
+  };
+  return claimAround(picked, p, withLog);
+}

@@ -1,0 +1,80 @@
+/**
+ * Reads of `task_queue` on PostgreSQL: one task, a page, counts by status, active tasks and the
+ * oldest runnable task's wait. Column names match the SQLite dialect's.
+ *
+ * @internal
+ * @module
+ */
+import type { SqlValue, Statement } from "../../driver.ts";
+import type { ListFilter } from "../types.ts";
+import { TS } from "./time.ts";
+
+/** One task by id. */
+export function selectTask(id: number): Statement {
+  return { sql: `SELECT * FROM task_queue WHERE id = ?`, params: [id] };
+}
+
+/** A page of tasks, by id. */
+export function listTasks(f: ListFilter): Statement {
+  const where: string[] = [];
+  const params: SqlValue[] = [];
+  if (f.statuses.length > 0) {
+    where.push(`status IN (${f.statuses.map(() => "?").join(", ")})`);
+    params.push(...f.statuses);
+  }
+  if (f.type !== null) {
+    where.push("type = ?");
+    params.push(f.type);
+  }
+  const w = where.length > 0 ? ` WHERE ${where.join(" AND ")}` : "";
+  return {
+    sql: `SELECT * FROM task_queue${w} ORDER BY id ${f.descending ? "DESC" : "ASC"} LIMIT ? OFFSET ?`,
+    params: [...params, f.limit, f.offset],
+  };
+}
+
+/** Task counts by status. */
+export function countByStatus(): Statement {
+  return { sql: `SELECT status, COUNT(*) AS n FROM task_queue GROUP BY status`, params: [] };
+}
+
+/** Number of queued or processing tasks. */
+export function countActive(): Statement {
+  return { sql: `SELECT COUNT(*) AS n FROM task_queue WHERE status IN ('queued', 'processing')`, params: [] };
+}
+
+/** 1 if any task is queued or processing, else 0. */
+export function anyActive(): Statement {
+  return {
+    sql: `SELECT CASE WHEN EXISTS (SELECT 1 FROM task_queue WHERE status IN ('queued', 'processing')) THEN 1 ELSE 0 END AS active`,
+    params: [],
+  };
+}
+
+/** Ids of queued or processing tasks. */
+export function selectActiveIds(): Statement {
+  return { sql: `SELECT id FROM task_queue WHERE status IN ('queued', 'processing') ORDER BY id`, params: [] };
+}
+
+/** Tasks in one status, optionally of one type. */
+export function countInStatus(status: string, type: string | null): Statement {
+  return type === null
+    ? { sql: `SELECT COUNT(*) AS n FROM task_queue WHERE status = ?`, params: [status] }
+    : { sql: `SELECT COUNT(*) AS n FROM task_queue WHERE status = ? AND type = ?`, params: [status, type] };
+}
+
+/** Queued task counts by type, in type order (byte order, as SQLite's). */
+export function countQueuedByType(): Statement {
+  return {
+    sql: `SELECT type, COUNT(*) AS n FROM task_queue WHERE status = 'queued' GROUP BY type ORDER BY type COLLATE "C"`,
+    params: [],
+  };
+}
+
+/** Since when the longest-waiting runnable task has waited (`since`, NULL when none). */
+export function oldestWaitingSince(now: string): Statement {
+  return {
+    sql: `SELECT MIN(GREATEST(created_at_utc, run_after_utc)) AS since FROM task_queue WHERE status = 'queued' AND run_after_utc <= ${TS}`,
+    params: [now],
+  };
+}

@@ -19,7 +19,7 @@ function eq(actual: unknown, expected: unknown, what: string): void {
 export function defineQueueSmoke(h: Harness, target: Target): void {
   h.describe(`queue smoke: ${target.name}`, () => {
     const withQueue = (fn: (db: QueueDatabase) => Promise<void>) => async () => {
-      const db = await QueueDatabase.open(await target.create());
+      const db = await QueueDatabase.open(await target.create(), { dialect: target.dialect });
       try {
         await fn(db);
       } finally {

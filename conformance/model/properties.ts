@@ -101,7 +101,7 @@ function configArb(everyStrategy: boolean): fc.Arbitrary<RunConfig> {
 
 async function runModel(ctx: PropertyContext, enforce: Category, config: RunConfig, cmds: Iterable<QueueCommand>): Promise<void> {
   const clock = new FakeClock(START + config.startOffsetMs);
-  const db = await QueueDatabase.open(await ctx.target.create(), { clock });
+  const db = await QueueDatabase.open(await ctx.target.create(), { clock, dialect: ctx.target.dialect });
   try {
     const workers = config.workers.map((w, i) =>
       ctx.ops.createWorker(db, {
@@ -201,7 +201,7 @@ function jitterProperty(): QueueProperty {
         fc.asyncProperty(arb, async (c) => {
           const b = { baseMs: c.baseMs, factor: c.factor, maxMs: Math.max(c.maxMs, c.baseMs), jitter: c.jitter };
           const clock = new FakeClock(START + c.startOffsetMs);
-          const db = await QueueDatabase.open(await ctx.target.create(), { clock });
+          const db = await QueueDatabase.open(await ctx.target.create(), { clock, dialect: ctx.target.dialect });
           try {
             const client = new QueueClient(db);
             let draw = 0;
@@ -276,7 +276,7 @@ function weightedProperty(): QueueProperty {
     appliesTo: () => true,
     async run(ctx) {
       const clock = new FakeClock(START + 123);
-      const db = await QueueDatabase.open(await ctx.target.create(), { clock });
+      const db = await QueueDatabase.open(await ctx.target.create(), { clock, dialect: ctx.target.dialect });
       try {
         const client = new QueueClient(db);
         const ids: number[] = [];
@@ -382,7 +382,7 @@ function concurrencyOneConnection(): QueueProperty {
     category: "exactly-once",
     appliesTo: () => true,
     async run(ctx) {
-      const db = await QueueDatabase.open(await ctx.target.create());
+      const db = await QueueDatabase.open(await ctx.target.create(), { dialect: ctx.target.dialect });
       try {
         await drainExactlyOnce(ctx, name, [db]);
       } finally {
@@ -405,7 +405,7 @@ function concurrencySharedStore(): QueueProperty {
       const dbs: QueueDatabase[] = [];
       try {
         // One at a time: the schema migration is a transaction that spans awaits.
-        for (let i = 0; i < n; i++) dbs.push(await QueueDatabase.open(await open(store)));
+        for (let i = 0; i < n; i++) dbs.push(await QueueDatabase.open(await open(store), { dialect: ctx.target.dialect }));
         await drainExactlyOnce(ctx, name, dbs);
       } finally {
         for (const db of dbs) await db.close();

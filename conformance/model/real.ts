@@ -88,8 +88,10 @@ export async function verify(m: QueueModel, r: QueueReal, blames: ReadonlyMap<nu
 
 /** Makes the model agree with the database again after a tolerated (non-enforced) divergence. */
 async function resync(m: QueueModel, r: QueueReal, rows: readonly Task[]): Promise<void> {
-  const precision = await r.db.execute("SELECT id, length(run_after_utc) AS n FROM task_queue");
-  const coarse = new Map(precision.rows.map((row) => [Number(row["id"]), Number(row["n"]) <= 19]));
+  // Read as the driver returns it (the stored text on SQLite, normalised text elsewhere), so the
+  // same query runs on every engine.
+  const precision = await r.db.execute("SELECT id, run_after_utc FROM task_queue");
+  const coarse = new Map(precision.rows.map((row) => [Number(row["id"]), String(row["run_after_utc"]).length <= 19]));
   const ids = new Set(rows.map((t) => t.id));
   for (const id of [...m.tasks.keys()]) if (!ids.has(id)) m.tasks.delete(id);
   m.keys.clear();

@@ -1,3 +1,4 @@
+import type { QueueDialect } from "../../src/dialect/dialect.ts";
 import type { Driver } from "../../src/driver.ts";
 
 /** One adapter under test, in the runtime that runs the suite. */
@@ -9,6 +10,10 @@ export interface Target {
    * another connection could open (a file, OPFS). @default false (a private in-memory database)
    */
   readonly persistent?: boolean;
+  /** The SQL of the engine behind the drivers; every queue database of the suite is opened with it. @default sqliteDialect */
+  readonly dialect?: QueueDialect;
+  /** The engine the driver contract's own test SQL is written for. @default "sqlite" */
+  readonly engine?: "sqlite" | "postgres";
   /** A fresh, empty, private database (in memory, or a new file/OPFS name). */
   create(): Promise<Driver>;
   /**

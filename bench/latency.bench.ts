@@ -17,6 +17,10 @@ export interface Latencies {
   readonly rows: ResultRow[];
   /** p95 in µs by operation name. */
   readonly p95: Readonly<Record<"enqueue" | "rawInsert" | "claim" | "rawClaim" | "claimNoLogs", number>>;
+  /** p50 in µs by operation name. */
+  readonly p50: Readonly<Record<"enqueue" | "rawInsert" | "claim" | "rawClaim", number>>;
+  /** Tasks/s: one enqueue at a time and 100 per call, ours and raw (raw: 100 INSERTs in one transaction). */
+  readonly rates: Readonly<Record<"enqueue" | "rawInsert" | "enqueueMany" | "rawInsertMany", number>>;
 }
 
 function row(task: Task, scenario: string, driver: string, opsPerOp = 1): ResultRow {
@@ -90,6 +94,11 @@ export async function measureLatency(d: BenchDriver, iterations: number): Promis
       }, { beforeEach: async () => void (await client.enqueue("t", { n: n++ })) })
       .add("enqueueMany x100", async () => {
         await client.enqueueMany(Array.from({ length: 100 }, () => ({ type: "t", payload: { n: n++ } })));
+      })
+      .add("raw INSERT x100", () => {
+        raw.exec("BEGIN IMMEDIATE");
+        for (let j = 0; j < 100; j++) ins.run(JSON.stringify({ n: n++ }), T0, T0, T0);
+        raw.exec("COMMIT");
       });
     await bench.run();
     const get = (name: string): Task => bench.getTask(name)!;
@@ -101,6 +110,7 @@ export async function measureLatency(d: BenchDriver, iterations: number): Promis
       row(get("claim, taskLogs off"), "latency: claimTasks(1), taskLogs off", d.name),
       row(get("claim+complete"), "claim+complete, 1 task", d.name),
       row(get("enqueueMany x100"), "enqueueMany of 100 (tasks/s)", d.name, 100),
+      row(get("raw INSERT x100"), "raw INSERT x100 in one transaction (tasks/s)", d.name, 100),
     ];
     const claimNoLogs = rows[4]!.p95Us!;
     raw.close();
@@ -108,6 +118,8 @@ export async function measureLatency(d: BenchDriver, iterations: number): Promis
     return {
       rows,
       p95: { rawInsert: rows[0]!.p95Us!, enqueue: rows[1]!.p95Us!, rawClaim: rows[2]!.p95Us!, claim: rows[3]!.p95Us!, claimNoLogs },
+      p50: { rawInsert: rows[0]!.p50Us!, enqueue: rows[1]!.p50Us!, rawClaim: rows[2]!.p50Us!, claim: rows[3]!.p50Us! },
+      rates: { rawInsert: rows[0]!.opsPerSec!, enqueue: rows[1]!.opsPerSec!, enqueueMany: rows[6]!.opsPerSec!, rawInsertMany: rows[7]!.opsPerSec! },
     };
   } finally {
     scratch.dispose();

@@ -88,3 +88,52 @@ export async function peerOnce(peer: "plainjob" | "liteque", n: number): Promise
 
 /** Jobs per second of a peer run, over enqueue + drain (as our lifecycle figure). */
 export const peerRate = (r: PeerResult): number => r.jobs / ((r.enqueueMs + r.drainMs) / 1000);
+
+/** plainjob on the other rows of issue 12's table (bench/plainjob-ops.ts). */
+export interface PlainjobOps {
+  /** `add` one at a time: tasks/s, p50 and p95 of one call in µs. */
+  readonly oneRate: number;
+  readonly oneP50Us: number;
+  readonly oneP95Us: number;
+  /** `addMany` of 100 per call, tasks/s. */
+  readonly manyRate: number;
+}
+
+function runLine<T>(args: string[]): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", join(HERE, "plainjob-ops.ts"), ...args], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    p.stdout.on("data", (c) => (out += String(c)));
+    p.on("error", reject);
+    p.on("exit", (code) => {
+      try {
+        if (code !== 0) throw new Error(`plainjob-ops ${args[0]} exited ${code}`);
+        resolve(JSON.parse(out.trim().split("\n").pop() ?? "") as T);
+      } catch (err) {
+        reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    });
+  });
+}
+
+/** plainjob's enqueue figures on `n` jobs. */
+export async function plainjobOps(n: number): Promise<PlainjobOps> {
+  const scratch = scratchDir();
+  try {
+    return await runLine<PlainjobOps>(["ops", scratch.file("pj-ops.db"), String(n)]);
+  } finally {
+    scratch.dispose();
+  }
+}
+
+/** plainjob drained by `procs` worker processes with its defaults; throws on a duplicate or a miss. */
+export async function plainjobProcesses(n: number, procs: number): Promise<number> {
+  const scratch = scratchDir();
+  try {
+    const r = await runLine<{ rate: number; duplicates: number; missing: number }>(["procs", scratch.file("pj-procs.db"), String(n), String(procs)]);
+    if (r.duplicates > 0 || r.missing > 0) throw new Error(`plainjob, ${procs} processes: ${r.duplicates} duplicate and ${r.missing} missing`);
+    return r.rate;
+  } finally {
+    scratch.dispose();
+  }
+}

@@ -23,9 +23,10 @@ interface Child {
   readonly result: Promise<{ ids: number[]; doneAt: number; busyRetries: number; calls: number }>;
 }
 
-function start(d: BenchDriver, path: string, concurrency: number, batchSize: number): Child {
+function start(d: BenchDriver, path: string, concurrency: number, batchSize: number | undefined): Child {
   const { cmd, args } = command();
-  const proc = spawn(cmd, [...args, d.name, path, String(concurrency), String(batchSize)], { stdio: ["pipe", "pipe", "inherit"] });
+  const tail = batchSize === undefined ? [] : [String(batchSize)];
+  const proc = spawn(cmd, [...args, d.name, path, String(concurrency), ...tail], { stdio: ["pipe", "pipe", "inherit"] });
   let out = "";
   let readyResolve!: () => void;
   const ready = new Promise<void>((r) => (readyResolve = r));
@@ -52,8 +53,11 @@ export interface ProcessesRun {
   readonly calls: number;
 }
 
-/** Drains `n` tasks with `procs` processes of `concurrency` (and `batchSize`) each. */
-export async function processesOnce(d: BenchDriver, n: number, procs: number, concurrency: number, batchSize: number): Promise<ProcessesRun> {
+/**
+ * Drains `n` tasks with `procs` processes of `concurrency` (and `batchSize`; undefined: the
+ * worker's defaults, as a user who sets nothing gets) each.
+ */
+export async function processesOnce(d: BenchDriver, n: number, procs: number, concurrency: number, batchSize?: number): Promise<ProcessesRun> {
   const scratch = scratchDir();
   try {
     const path = scratch.file("procs.db");

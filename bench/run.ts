@@ -22,7 +22,8 @@ import { measureCeiling, type Ceiling } from "./ceiling.bench.ts";
 import { RUNTIME, runtimeDrivers, runtimeVersion, scratchDir, type BenchDriver } from "./drivers.ts";
 import { measureLatency, type Latencies } from "./latency.bench.ts";
 import { lifecycleOnce } from "./lifecycle.bench.ts";
-import { peerOnce, peerRate, type PeerResult } from "./peers.bench.ts";
+import { peerOnce, peerRate, plainjobOps, plainjobProcesses, type PeerResult, type PlainjobOps } from "./peers.bench.ts";
+import { issueTable } from "./issue-table.ts";
 import { processesOnce } from "./processes.bench.ts";
 import { progress, rateRow, type ResultRow } from "./stats.ts";
 
@@ -83,7 +84,7 @@ interface PerDriver {
   pragmas: Record<string, unknown>;
 }
 const results: Record<string, PerDriver> = {};
-const totalSteps = drivers.length * 4 + (withPeers ? 2 : 0);
+const totalSteps = drivers.length * 4 + (withPeers ? 4 : 0);
 let step = 0;
 const next = (what: string): void => progress(`[${++step}/${totalSteps}] ${what}`);
 
@@ -124,18 +125,20 @@ for (const d of drivers) {
     rows.push(row);
     lifecycle[key] = row.opsPerSec!;
   }
-  next(`${d.name}: 1, 2 and 4 worker processes on one file (concurrency 8, batchSize ${PREFETCH} each)`);
+  next(`${d.name}: 1, 2 and 4 worker processes on one file (defaults; concurrency 8, batchSize ${PREFETCH})`);
   const processes: PerDriver["processes"] = {};
-  for (const p of [1, 2, 4]) {
+  // "d": every worker option at its default (concurrency 1), as issue 12 measures; "p": tuned.
+  for (const [mode, p] of [["d", 1], ["d", 2], ["d", 4], ["p", 1], ["p", 2], ["p", 4]] as const) {
     const got = [];
-    for (let r = 0; r < runs; r++) got.push(await processesOnce(d, jobs, p, 8, PREFETCH));
+    for (let r = 0; r < runs; r++) got.push(await (mode === "d" ? processesOnce(d, jobs, p, 1) : processesOnce(d, jobs, p, 8, PREFETCH)));
     const duplicates = got.reduce((a, g) => a + g.duplicates, 0);
     const missing = got.reduce((a, g) => a + g.missing, 0);
     const busyRetries = got.reduce((a, g) => a + g.busyRetries, 0);
     const calls = got.reduce((a, g) => a + g.calls, 0);
-    const row = rateRow(`drain, ${p} worker process${p > 1 ? "es" : ""}`, d.name, got.map((g) => g.rate), `duplicates ${duplicates}, missing ${missing}, busy retries ${busyRetries}/${calls} calls`);
+    const how = mode === "d" ? "defaults" : `concurrency 8, batchSize ${PREFETCH}`;
+    const row = rateRow(`drain, ${p} worker process${p > 1 ? "es" : ""}, ${how}`, d.name, got.map((g) => g.rate), `duplicates ${duplicates}, missing ${missing}, busy retries ${busyRetries}/${calls} calls`);
     rows.push(row);
-    processes[`p${p}`] = { rate: row.opsPerSec!, duplicates, missing, busyRetries, calls };
+    processes[`${mode}${p}`] = { rate: row.opsPerSec!, duplicates, missing, busyRetries, calls };
     if (duplicates > 0 || missing > 0) throw new Error(`${d.name}, ${p} processes: ${duplicates} duplicate and ${missing} missing executions`);
   }
   results[d.name] = { ceiling, latency, lifecycle, processes, ...info };
@@ -159,6 +162,30 @@ if (withPeers) {
     }
   }
 }
+
+// plainjob on the other rows of issue 12's table: enqueue one at a time and 100 per call, and 1
+// and 4 worker processes with its defaults.
+let pjOps: PlainjobOps | null = null;
+const pjProcs: Record<string, number> = {};
+if (withPeers) {
+  next(`peer plainjob: enqueue one at a time and 100 per call, ${jobs} jobs`);
+  try {
+    pjOps = await plainjobOps(jobs);
+    rows.push(rateRow("peer plainjob, enqueue one at a time (add)", "better-sqlite3", [pjOps.oneRate]), rateRow("peer plainjob, enqueue 100 per call (addMany)", "better-sqlite3", [pjOps.manyRate]));
+    next(`peer plainjob: 1 and 4 worker processes, defaults`);
+    for (const p of [1, 4]) {
+      const rates: number[] = [];
+      for (let r = 0; r < runs; r++) rates.push(await plainjobProcesses(jobs, p));
+      const row = rateRow(`peer plainjob, drain, ${p} worker process${p > 1 ? "es" : ""}, defaults`, "better-sqlite3", rates);
+      rows.push(row);
+      pjProcs[`d${p}`] = row.opsPerSec!;
+    }
+  } catch (err) {
+    peers["plainjob-ops"] = { error: err instanceof Error ? err.message : String(err) };
+    progress(`plainjob ops did not run: ${peers["plainjob-ops"].error}`);
+  }
+}
+
 
 // ---- report ----
 const fmt = (x: number | null | undefined, digits = 0): string =>
@@ -197,9 +224,11 @@ if (ref !== undefined) {
   for (const [key] of LIFECYCLES) {
     goals.push({ goal: `lifecycle ${LIFECYCLE_LABEL[key]} ≥ 1.5× raw unbatched ceiling`, measured: ratio(ref.lifecycle[key]!, ref.ceiling.unbatched), met: ref.lifecycle[key]! >= 1.5 * ref.ceiling.unbatched });
   }
-  for (const p of ["p2", "p4"]) {
+  for (const p of ["d2", "d4", "p2", "p4"]) {
     const x = ref.processes[p]!;
-    goals.push({ goal: `${p.slice(1)} processes no slower than 1, no duplicates`, measured: `${ratio(x.rate, ref.processes["p1"]!.rate)} of 1 process, ${x.duplicates} duplicates`, met: x.rate >= ref.processes["p1"]!.rate && x.duplicates === 0 });
+    const one = ref.processes[`${p[0]}1`]!;
+    const how = p[0] === "d" ? "defaults" : `concurrency 8, batchSize ${PREFETCH}`;
+    goals.push({ goal: `${p.slice(1)} processes (${how}) no slower than 1, no duplicates`, measured: `${ratio(x.rate, one.rate)} of 1 process, ${x.duplicates} duplicates`, met: x.rate >= one.rate && x.duplicates === 0 });
   }
   const l = ref.latency.p95;
   goals.push({ goal: "enqueue p95 ≤ 1.5× raw INSERT p95", measured: `${fmt(l.enqueue, 1)} µs vs ${fmt(l.rawInsert, 1)} µs (${ratio(l.enqueue, l.rawInsert)})`, met: l.enqueue <= 1.5 * l.rawInsert });
@@ -250,6 +279,13 @@ md.push("", `Total time: ${((Date.now() - started) / 1000).toFixed(0)} s.`);
 writeFileSync(`${base}.md`, `${md.join("\n")}\n`);
 
 console.table(table);
+if (ref !== undefined) {
+  const pj = peers["plainjob"];
+  const issue = issueTable(ref, pj !== undefined && "rate" in pj ? pj.rate : null, pjOps, pjProcs);
+  console.log(`\nIssue 12's table (better-sqlite3, one run):\n\n${issue}\n`);
+  md.push("", "## Issue 12's table", "", issue);
+  writeFileSync(`${base}.md`, `${md.join("\n")}\n`);
+}
 console.table(goals.map((g) => ({ goal: g.goal, measured: g.measured, met: g.met ? "yes" : "NO" })));
 console.log(`\nwritten: ${base}.json, ${base}.md (${((Date.now() - started) / 1000).toFixed(0)} s)`);
 // A peer that did not run means the suite did not run as asked (say --no-peers to leave them out).

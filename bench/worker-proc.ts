@@ -4,6 +4,8 @@
  * is queued or processing, and prints the ids it ran as one JSON line.
  *
  *   <runtime> bench/worker-proc.ts <driver> <db path> <concurrency> [batchSize]
+ *
+ * Without batchSize every other worker option is left at its default.
  */
 import { QueueClient, QueueDatabase, QueueWorker } from "../src/index.ts";
 import { runtimeDrivers } from "./drivers.ts";
@@ -17,11 +19,11 @@ if (d === undefined || path === undefined) {
 const db = await QueueDatabase.open(await d.openDriver(path));
 const client = new QueueClient(db);
 const ids: number[] = [];
+// Without a batch size the worker runs with its defaults (what a user who sets nothing gets);
+// with one, the tuned configuration: short polls, no heartbeat.
 const worker = new QueueWorker(db, {
   concurrency: Number(conc ?? 8),
-  ...(batch !== undefined ? { batchSize: Number(batch) } : {}),
-  pollIntervalMs: 2,
-  heartbeatIntervalMs: 0,
+  ...(batch !== undefined ? { batchSize: Number(batch), pollIntervalMs: 2, heartbeatIntervalMs: 0 } : {}),
   handlers: { t: (_p: unknown, { task }) => void ids.push(task.id) },
 });
 process.stdout.write("ready\n");

@@ -81,7 +81,9 @@ describe("worker configuration", () => {
         taskTypes: ["video", "email"],
         backoff: { baseMs: 1000, factor: 3 },
         crashPolicy: { email: "dead_letter" },
+        taskLogs: "failures",
         shutdownTimeoutMs: 30000,
+        scheduleIntervalMs: 1000,
         database: { path: "/tmp/q.db", driver: "auto", pragmas: { busy_timeout: 8000 } },
       });
     }

@@ -47,7 +47,7 @@ for (const d of DRIVERS) {
       const ok = await client.enqueue("ok", {});
       const flaky = await client.enqueue("flaky", {}, { maxAttempts: 2 });
       const bad = await client.enqueue("bad", {});
-      const w = new QueueWorker(db, { workerId: "w", logger: log, random: () => 0, backoff: { baseMs: 1000 } });
+      const w = new QueueWorker(db, { workerId: "w", logger: log, random: () => 0, backoff: { baseMs: 1000 }, taskLogs: "all" });
       let first = true;
       w.register("ok", async () => {});
       w.register("flaky", async () => {
@@ -81,8 +81,8 @@ for (const d of DRIVERS) {
 
     it("a refused (stale) write logs nothing, and an expired lease's reclaim is logged", async () => {
       const id = await client.enqueue("t", {});
-      const a = new QueueWorker(db, { workerId: "A", leaseMs: 1000 });
-      const b = new QueueWorker(db, { workerId: "B", leaseMs: 1000 });
+      const a = new QueueWorker(db, { workerId: "A", leaseMs: 1000, taskLogs: "all" });
+      const b = new QueueWorker(db, { workerId: "B", leaseMs: 1000, taskLogs: "all" });
       a.register("t", async () => {});
       b.register("t", async () => {});
       const [held] = await a.claimTasks();

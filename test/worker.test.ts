@@ -397,7 +397,7 @@ for (const d of DRIVERS) {
       try {
         const client = new QueueClient(db);
         await client.enqueueMany(Array.from({ length: 64 }, (_, i) => ({ type: "t", payload: { i } })));
-        const w = new QueueWorker(db, { workerId: "w", concurrency: 8, pollIntervalMs: 5, heartbeatIntervalMs: 0 });
+        const w = new QueueWorker(db, { workerId: "w", concurrency: 8, pollIntervalMs: 5, heartbeatIntervalMs: 0, taskLogs: "all" });
         w.register("t", () => {});
         const before = db.callCount;
         w.start();
@@ -454,7 +454,7 @@ for (const d of DRIVERS) {
         await client.enqueueMany(Array.from({ length: 10 }, (_, i) => ({ type: "t", payload: { i } })));
         const gate = deferred();
         const started = deferred();
-        const w = new QueueWorker(db, { workerId: "w", concurrency: 1, batchSize: 10, pollIntervalMs: 5, heartbeatIntervalMs: 0 });
+        const w = new QueueWorker(db, { workerId: "w", concurrency: 1, batchSize: 10, pollIntervalMs: 5, heartbeatIntervalMs: 0, taskLogs: "all" });
         w.register("t", async () => {
           started.resolve();
           await gate.promise;

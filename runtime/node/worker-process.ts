@@ -306,6 +306,7 @@ async function runWorker({ db, path, config, handlers, log, signals, quiet }: Wo
     taskTimeouts: config.taskTimeouts,
     handlers,
     logger: log,
+    taskLogs: config.taskLogs,
     onEvent,
   });
   workerId = worker.workerId;

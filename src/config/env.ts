@@ -10,7 +10,7 @@
 import type * as z from "zod/mini";
 
 /** How a variable's text is read: as is, as a plain decimal integer or number, JSON, a comma list, or true/false. */
-export type EnvKind = "string" | "int" | "number" | "json" | "list" | "boolean";
+export type EnvKind = "string" | "int" | "number" | "json" | "list" | "boolean" | "booleanOrString";
 
 /** One environment variable and the config key it sets. */
 export interface EnvOverride {
@@ -27,6 +27,7 @@ interface Def {
   readonly format?: string;
   readonly innerType?: { readonly _zod: { readonly def: Def } };
   readonly shape?: Readonly<Record<string, { readonly _zod: { readonly def: Def } }>>;
+  readonly options?: readonly { readonly _zod: { readonly def: Def } }[];
 }
 
 /** `backoff.baseMs` → `PRISMQ_BACKOFF_BASE_MS`. */
@@ -50,6 +51,9 @@ function kindOf(def: Def): EnvKind | "object" {
       return "list";
     case "object":
       return "object";
+    case "union":
+      // `"all" | "failures" | false` (taskLogs): true/false are booleans, other text a string.
+      return (def.options ?? []).some((o) => o._zod.def.type === "boolean") ? "booleanOrString" : "string";
     default:
       return "string"; // string, enum
   }

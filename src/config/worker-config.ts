@@ -38,8 +38,8 @@ type DatabaseShape = {
   busyRetries: z.ZodMiniOptional<z.ZodMiniNumberFormat>;
 };
 
-/** The worker options a config file may set: all of them but the two that stay on by default. */
-type FileWorkerShape = Omit<(typeof WorkerOptionsSchema)["shape"], "taskLogs" | "reclaimStaleWorkers">;
+/** The worker options a config file may set: all of them but the stale-worker release, which stays on. */
+type FileWorkerShape = Omit<(typeof WorkerOptionsSchema)["shape"], "reclaimStaleWorkers">;
 
 /** What a config file adds to the worker options. */
 type ConfigShape = FileWorkerShape & {
@@ -56,7 +56,7 @@ type ConfigShape = FileWorkerShape & {
  * defaults and rules) extended by what only a process needs. @internal
  */
 export const WorkerConfigSchema: z.ZodMiniObject<ConfigShape, z.core.$strict> = z.strictObject({
-  ...z.omit(WorkerOptionsSchema, { taskLogs: true, reclaimStaleWorkers: true }).shape,
+  ...z.omit(WorkerOptionsSchema, { reclaimStaleWorkers: true }).shape,
   taskTypes: z.optional(z.array(z.string().check(z.minLength(1)))),
   shutdownTimeoutMs: z._default(int(0), 30_000),
   database: z._default(
@@ -119,6 +119,8 @@ function convert(label: string, source: string, text: string, kind: EnvKind): un
     case "boolean":
       if (text === "true" || text === "false") return text === "true";
       throw new QueueValidationError(`${source}: invalid worker config`, [`${label}: expected true or false, got ${JSON.stringify(text)}`]);
+    case "booleanOrString":
+      return text === "true" ? true : text === "false" ? false : text;
     case "list":
       return text.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
     case "json":
@@ -195,7 +197,7 @@ export function parseWorkerConfig(
   const invalid = (issues: readonly string[]): QueueValidationError =>
     new QueueValidationError(`${source}: invalid worker config`, issues);
   // The worker's own cross-field rules, with the file's key names.
-  checkWorkerOptionRules({ ...c, taskLogs: true, reclaimStaleWorkers: true }, label, invalid, "worker config");
+  checkWorkerOptionRules({ ...c, reclaimStaleWorkers: true }, label, invalid, "worker config");
   for (const [key, value] of Object.entries(c.database.pragmas)) {
     const problem = pragmaProblem(key, value);
     if (problem !== null) throw invalid([`${label(`database.pragmas.${key}`)}: ${problem}`]);

@@ -10,7 +10,7 @@
 import { toSqlTime } from "../clock.ts";
 import type { QueueDatabase } from "../database.ts";
 import type { ExecResult, SqlValue, Statement } from "../driver.ts";
-import type { WorkerSettings } from "../options.ts";
+import { taskLogLevel, type WorkerSettings } from "../options.ts";
 import type { ClaimParams, Fence } from "../dialect/dialect.ts";
 import type { ClaimStrategy } from "../strategies.ts";
 import { rowToTask, type Task, type TaskStatus } from "../task.ts";
@@ -93,7 +93,12 @@ export function dialectBatchOperations(ctx: OperationsContext): BatchOperations 
   const { workerId, settings } = ctx;
   const sql = ctx.db.dialect.transitions;
   const log = { ifPreviousChanged: true, dialect: ctx.db.dialect } as const;
-  const { strategy, taskLogs } = settings;
+  const { strategy } = settings;
+  // "all": every transition; "failures": retries, failures and dead-letters only (a claim, a
+  // completion and a release then write just the task row, which keeps times and worker).
+  const level = taskLogLevel(settings.taskLogs);
+  const taskLogs = level === "all";
+  const failureLogs = level !== "none";
   const capabilities = JSON.stringify(settings.capabilities);
   const compare = compareRowsFor(strategy);
   const fence = (task: Task, now: number): Fence => ({ id: task.id, leaseToken: task.leaseToken, now: toSqlTime(now) });
@@ -139,7 +144,7 @@ export function dialectBatchOperations(ctx: OperationsContext): BatchOperations 
         outcome.status === "queued"
           ? sql.retryTask(f, toSqlTime(outcome.runAfter), outcome.errorText)
           : sql.finishFailed(f, outcome.status, outcome.errorText);
-      if (!taskLogs) return [stmt];
+      if (!failureLogs) return [stmt];
       return [
         stmt,
         taskErrorLogInsert(task.id, outcome.error, details(task), now, log),

@@ -26,7 +26,7 @@ describe("worker options: one schema, one set of defaults", () => {
       staleAfterMs: 300_000,
       capabilities: {},
       crashPolicy: {},
-      taskLogs: true,
+      taskLogs: "failures",
       reclaimStaleWorkers: true,
     });
   });
@@ -39,10 +39,10 @@ describe("worker options: one schema, one set of defaults", () => {
     for (const k of shared) assert.deepEqual((file as Record<string, unknown>)[k], (worker as Record<string, unknown>)[k], k);
   });
 
-  it("every worker option but taskLogs and reclaimStaleWorkers can be set in a config file, with the same rules", () => {
+  it("every worker option but reclaimStaleWorkers can be set in a config file, with the same rules", () => {
     const fileKeys = new Set(Object.keys(WorkerConfigSchema.shape));
     const missing = Object.keys(WorkerOptionsSchema.shape).filter((k) => !fileKeys.has(k));
-    assert.deepEqual(missing.sort(), ["reclaimStaleWorkers", "taskLogs"]);
+    assert.deepEqual(missing.sort(), ["reclaimStaleWorkers"]);
     // Same field schema object, so the same checks: a value refused by one is refused by the other.
     for (const [k, v] of [["concurrency", 0], ["leaseMs", 0], ["pollIntervalMs", -1], ["strategy", "fifo"], ["batchSize", 10_001]] as const) {
       assert.throws(() => parse({ [k]: v }), QueueValidationError, `worker ${k}=${v}`);

@@ -1,0 +1,95 @@
+/**
+ * plainjob measured on the rows of issue 12's table that its lifecycle runner (bench/peers/
+ * plainjob.ts) does not give: enqueue one at a time (tasks/s and p95 of one `add`), enqueue 100
+ * per call (`addMany`), and P worker processes on one file with plainjob's defaults. Same Node,
+ * same better-sqlite3 build, file database as plainjob sets it up (WAL, synchronous=1).
+ *
+ *   node bench/plainjob-ops.ts ops <db> <n>        → one JSON line { oneRate, oneP50Us, oneP95Us, manyRate }
+ *   node bench/plainjob-ops.ts procs <db> <n> <p>  → one JSON line { rate, executed, duplicates }
+ *   node bench/plainjob-ops.ts child <db> <n>      (spawned by `procs`)
+ */
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import { better, defineQueue, defineWorker, JobStatus, type Logger } from "plainjob";
+import { quantile } from "./stats.ts";
+
+const quiet: Logger = { error: (t) => process.stderr.write(`plainjob: ${t}\n`), warn: () => {}, info: () => {}, debug: () => {} };
+const [mode, db, nText, pText] = process.argv.slice(2);
+const n = Number(nText);
+const open = (path: string) => defineQueue({ connection: better(new Database(path)), logger: quiet });
+
+if (mode === "ops") {
+  const q = open(`${db!}.one`);
+  const lat: number[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const a = performance.now();
+    q.add("bench", { i });
+    lat.push(performance.now() - a);
+  }
+  const oneRate = n / ((performance.now() - t0) / 1000);
+  q.close();
+  const m = open(`${db!}.many`);
+  const t1 = performance.now();
+  for (let i = 0; i < n; i += 100) m.addMany("bench", Array.from({ length: Math.min(100, n - i) }, (_, j) => ({ i: i + j })));
+  const manyRate = n / ((performance.now() - t1) / 1000);
+  m.close();
+  lat.sort((a, b) => a - b);
+  console.log(JSON.stringify({ oneRate, oneP50Us: quantile(lat, 0.5) * 1000, oneP95Us: quantile(lat, 0.95) * 1000, manyRate }));
+} else if (mode === "procs") {
+  const q = open(db!);
+  for (let i = 0; i < n; i += 100) q.addMany("bench", Array.from({ length: Math.min(100, n - i) }, (_, j) => ({ i: i + j })));
+  q.close();
+  const p = Number(pText);
+  const kids = Array.from({ length: p }, () => {
+    const c = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", fileURLToPath(import.meta.url), "child", db!, String(n)], { stdio: ["pipe", "pipe", "inherit"] });
+    let out = "";
+    c.stdout.on("data", (x) => (out += String(x)));
+    const ready = new Promise<void>((r) => c.stdout.once("data", () => r()));
+    const done = new Promise<{ ids: number[]; doneAt: number }>((r, j) =>
+      c.on("exit", (code) => (code === 0 ? r(JSON.parse(out.trim().split("\n").pop()!)) : j(new Error(`plainjob child exited ${code}`)))),
+    );
+    return { c, ready, done };
+  });
+  await Promise.all(kids.map((k) => k.ready));
+  const t0 = performance.timeOrigin + performance.now();
+  for (const k of kids) k.c.stdin.end("go\n");
+  const got = await Promise.all(kids.map((k) => k.done));
+  const seen = new Set<number>();
+  let executed = 0;
+  for (const g of got) for (const id of g.ids) (executed++, seen.add(id));
+  const ms = Math.max(...got.map((g) => g.doneAt)) - t0;
+  console.log(JSON.stringify({ rate: n / (ms / 1000), executed, duplicates: executed - seen.size, missing: n - seen.size }));
+} else if (mode === "child") {
+  const q = open(db!);
+  const ids: number[] = [];
+  process.stdout.write("ready\n");
+  await new Promise<void>((r) => process.stdin.on("data", () => r()));
+  process.stdin.pause();
+  let finish!: () => void;
+  const finished = new Promise<void>((r) => (finish = r));
+  // plainjob's default worker (one job at a time), its default poll interval; done when every
+  // job of the file is done, whichever process ran it.
+  const worker = defineWorker("bench", (job) => void ids.push((JSON.parse(job.data) as { i: number }).i), {
+    queue: q,
+    logger: quiet,
+    onCompleted: () => {
+      if (q.countJobs({ type: "bench", status: JobStatus.Done }) >= n) finish();
+    },
+  });
+  void worker.start();
+  const poll = setInterval(() => {
+    if (q.countJobs({ type: "bench", status: JobStatus.Done }) >= n) finish();
+  }, 5);
+  await finished;
+  const doneAt = performance.timeOrigin + performance.now();
+  clearInterval(poll);
+  await worker.stop();
+  q.close();
+  process.stdout.write(`${JSON.stringify({ ids, doneAt })}\n`);
+  process.exit(0);
+} else {
+  console.error("usage: plainjob-ops.ts ops|procs <db> <n> [processes]");
+  process.exit(2);
+}

@@ -229,6 +229,12 @@ type WorkerOptionsShape = {
    * @default true
    */
   reclaimStaleWorkers: Def<z.ZodMiniBoolean<boolean>>;
+  /**
+   * How often a started worker enqueues the due occurrences of the stored schedules
+   * (`QueueScheduler.tick`), in ms; 0 turns it off for this worker. Any number of workers may
+   * tick one database: each occurrence is enqueued once. @default 1000
+   */
+  scheduleIntervalMs: Def<Int>;
 };
 
 /**
@@ -252,6 +258,7 @@ export const WorkerOptionsSchema: z.ZodMiniObject<WorkerOptionsShape, z.core.$st
   taskTimeouts: z.optional(z.record(z.string().check(z.minLength(1)), wholeMs(0))),
   taskLogs: z._default(z.union([z.enum(["all", "failures"]), z.boolean()]), "failures"),
   reclaimStaleWorkers: z._default(z.boolean(), true),
+  scheduleIntervalMs: z._default(wholeMs(0), 1000),
 });
 
 /** The worker options as parsed: every default filled in. @internal */

@@ -23,6 +23,7 @@ import { OutcomeWriter } from "./worker/outcomes.ts";
 import { type Buffered, PrefetchBuffer } from "./worker/prefetch.ts";
 import { WorkerReporter } from "./worker/reporter.ts";
 import { TaskRunner } from "./worker/task-runner.ts";
+import { QueueScheduler } from "./schedules/scheduler.ts";
 import type { RegisterOptions, TaskHandler, WorkerRunStats } from "./worker/types.ts";
 
 export type { QueueWorkerOptions } from "./options.ts";
@@ -64,6 +65,9 @@ export class QueueWorker {
   readonly #heartbeatMs: number;
   readonly #heartbeat: WorkerHeartbeat;
   readonly #reclaimStale: boolean;
+  /** Schedule ticks while started (`scheduleIntervalMs`, 0: none). */
+  readonly #scheduleMs: number;
+  readonly #scheduler: QueueScheduler;
   readonly #crashPolicy: Readonly<Record<string, "retry" | "fail" | "dead_letter">>;
   /** Handler timeout for types without their own; 0 for none. */
   readonly #timeoutMs: number;
@@ -111,6 +115,8 @@ export class QueueWorker {
     this.#timeoutMs = o.timeoutMs ?? 0;
     for (const [type, ms] of Object.entries(o.taskTimeouts ?? {})) this.#typeTimeouts.set(type, ms);
     this.#reclaimStale = o.reclaimStaleWorkers;
+    this.#scheduleMs = o.scheduleIntervalMs;
+    this.#scheduler = new QueueScheduler(db);
     this.#crashPolicy = o.crashPolicy;
     this.#report = new WorkerReporter(this.#id, logger ?? silentLogger, onEvent ?? (() => {}));
     const ctx = { db, workerId: this.#id, settings: o, random, types: () => this.#types };
@@ -260,6 +266,7 @@ export class QueueWorker {
     // Prefetch: a claim takes a whole batch even when fewer slots are free; the rest wait here.
     const prefetch = grouped && this.#batchSize > this.#concurrency;
     const beating = this.#heartbeatMs > 0 ? this.#beat(stop) : Promise.resolve();
+    const scheduling = this.#scheduleMs > 0 ? this.#tickSchedules(stop) : Promise.resolve();
     for (;;) {
       const stopping = stop.aborted;
       while (!stopping && this.#buffer.size > 0 && this.#runner.running < this.#concurrency) this.#launch(this.#buffer.take()!, grouped);
@@ -305,6 +312,7 @@ export class QueueWorker {
     }
     await Promise.allSettled([...this.#inFlight]);
     await beating;
+    await scheduling;
     if (this.#heartbeatMs > 0) {
       await this.#heartbeat.deregister(this.#id).catch((err: unknown) => this.#report.error(err, "deregister"));
     }
@@ -332,6 +340,26 @@ export class QueueWorker {
       // woken before the time ran out
     } finally {
       this.#wake = null;
+    }
+  }
+
+  /**
+   * Enqueues due schedule occurrences every `scheduleIntervalMs` until stopped, and wakes the
+   * loop when it enqueued something. Many workers may do this at once (each occurrence once).
+   */
+  async #tickSchedules(stop: AbortSignal): Promise<void> {
+    for (;;) {
+      try {
+        const r = await this.#scheduler.tick();
+        if (r.enqueued > 0) this.#wake?.();
+      } catch (err) {
+        this.#report.error(err, "schedule");
+      }
+      try {
+        await this.#db.clock.sleep(this.#scheduleMs, stop);
+      } catch {
+        return;
+      }
     }
   }
 

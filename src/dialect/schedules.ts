@@ -91,9 +91,10 @@ export interface ScheduleStatements {
   /** Enabled schedule rows with `next_run_utc` at or before `now`, earliest first, at most `limit`. */
   selectDueSchedules(now: string, limit: number): Statement;
   /**
-   * One all-or-nothing batch: each task's INSERT, guarded so it inserts only while the schedule's
-   * `next_run_utc` still equals `expectedNextRun`, then the compare-and-set UPDATE last. The last
-   * result's `changes` is 1 when this batch fired the occurrences, 0 when another process did.
+   * One all-or-nothing batch: first the compare-and-set UPDATE (`next_run_utc` from
+   * `expectedNextRun` to `nextRun`), then each task's INSERT, guarded so it inserts only if the
+   * row is as that UPDATE wrote it. The first result's `changes` is 1 when this batch fired the
+   * occurrences, 0 when another process did; each later one is 1 per task stored.
    */
   fireSchedule(f: ScheduleFiring): Statement[];
 }

@@ -136,9 +136,9 @@ export class QueueScheduler {
           })),
         }),
       );
-      if ((results[results.length - 1]?.changes ?? 0) === 0) continue; // another process fired it
+      if ((results[0]?.changes ?? 0) === 0) continue; // another process fired it
       fired.push(s.name);
-      for (let i = 0; i < results.length - 1; i++) enqueued += results[i]!.changes > 0 ? 1 : 0;
+      for (let i = 1; i < results.length; i++) enqueued += results[i]!.changes > 0 ? 1 : 0;
     }
     return { fired, enqueued };
   }

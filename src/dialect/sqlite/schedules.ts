@@ -1,8 +1,8 @@
 /**
- * Schedules (migration 8): add, list, remove, and firing a due occurrence. A firing is one batch
- * whose every statement is guarded by the same compare-and-set on `next_run_utc`, so of many
- * processes that read the same due row, exactly one batch inserts its tasks and moves the row
- * forward; the others change nothing. The idempotency key `schedule:<name>:<occurrence>` holds
+ * Schedules (migration 8): add, list, remove, and firing a due occurrence. A firing is one batch:
+ * a compare-and-set on `next_run_utc`, then the inserts, each guarded on the row the UPDATE
+ * wrote, so of many processes that read the same due row, exactly one batch moves the row
+ * forward and inserts its tasks; the others change nothing. The idempotency key `schedule:<name>:<occurrence>` holds
  * the same line on engines whose batches may overlap (PostgreSQL's read committed).
  *
  * @internal
@@ -37,23 +37,30 @@ function upsertSchedule(s: ScheduleRecord): Statement {
   };
 }
 
-const GUARD = `EXISTS (SELECT 1 FROM schedules WHERE name = ? AND next_run_utc = ? AND enabled = 1)`;
+// The compare-and-set goes first; each insert then requires the row to be in exactly the state
+// this batch's UPDATE wrote (next run, last run and write time), so a batch whose UPDATE lost
+// inserts nothing, also where batches can overlap (PostgreSQL re-reads the row per statement).
+const FIRE_SQL =
+  `UPDATE schedules SET next_run_utc = ?, last_run_utc = ?, updated_at_utc = ?` +
+  ` WHERE name = ? AND next_run_utc = ? AND enabled = 1`;
+const GUARD = `EXISTS (SELECT 1 FROM schedules WHERE name = ? AND next_run_utc = ? AND last_run_utc = ? AND updated_at_utc = ?)`;
 const INSERT_SCHEDULED_SQL =
   `INSERT INTO task_queue (type, priority, payload, compatibility, status, attempts, max_attempts,` +
   ` run_after_utc, idempotency_key, created_at_utc, updated_at_utc)` +
   ` SELECT ?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?, ? WHERE ${GUARD}` +
   ` ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`;
-const FIRE_SQL =
-  `UPDATE schedules SET next_run_utc = ?, last_run_utc = ?, updated_at_utc = ?` +
-  ` WHERE name = ? AND next_run_utc = ? AND enabled = 1`;
 
 function fireSchedule(f: ScheduleFiring): Statement[] {
-  const stmts: Statement[] = f.tasks.map((t) => ({
-    sql: INSERT_SCHEDULED_SQL,
-    params: [t.type, t.priority, t.payload, t.compatibility, t.maxAttempts, t.runAfter, t.idempotencyKey, f.now, f.now, f.name, f.expectedNextRun],
-  }));
-  stmts.push({ sql: FIRE_SQL, params: [f.nextRun, f.lastRun, f.now, f.name, f.expectedNextRun] });
-  return stmts;
+  return [
+    { sql: FIRE_SQL, params: [f.nextRun, f.lastRun, f.now, f.name, f.expectedNextRun] },
+    ...f.tasks.map((t) => ({
+      sql: INSERT_SCHEDULED_SQL,
+      params: [
+        t.type, t.priority, t.payload, t.compatibility, t.maxAttempts, t.runAfter, t.idempotencyKey, f.now, f.now,
+        f.name, f.nextRun, f.lastRun, f.now,
+      ],
+    })),
+  ];
 }
 
 /** The SQLite {@link ScheduleStatements}. */

@@ -186,6 +186,8 @@ if (withPeers) {
   }
 }
 
+// BullMQ on Redis (issue 12): rows beside ours; prints "BullMQ: SKIPPED …" when no Redis answers.
+if (withPeers) rows.push(...(await (await import("./peers/bullmq.ts")).runBullmq({ jobs, runs, iterations, quick, ours: results["better-sqlite3"] })));
 
 // ---- report ----
 const fmt = (x: number | null | undefined, digits = 0): string =>

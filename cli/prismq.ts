@@ -34,6 +34,14 @@ import * as restore from "./commands/restore.ts";
 import * as serve from "./commands/serve.ts";
 import * as stats from "./commands/stats.ts";
 import * as worker from "./commands/worker.ts";
+import * as show from "./commands/show.ts";
+import * as cancel from "./commands/cancel.ts";
+import * as retry from "./commands/retry.ts";
+import * as purge from "./commands/purge.ts";
+import * as redrive from "./commands/redrive.ts";
+import * as pause from "./commands/pause.ts";
+import * as resume from "./commands/resume.ts";
+import * as rateLimit from "./commands/rate-limit.ts";
 import { UsageError } from "./lib/args.ts";
 import { USAGE } from "./lib/help.ts";
 import { err, exitNowRequested, ignoreClosedStdout, out } from "./lib/output.ts";
@@ -69,6 +77,14 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   import: importCommand,
   drain,
   demo,
+  show,
+  cancel,
+  retry,
+  purge,
+  redrive,
+  pause,
+  resume,
+  "rate-limit": rateLimit,
 };
 
 /**

@@ -23,6 +23,7 @@ import { OutcomeWriter } from "./worker/outcomes.ts";
 import { type Buffered, PrefetchBuffer } from "./worker/prefetch.ts";
 import { WorkerReporter } from "./worker/reporter.ts";
 import { TaskRunner } from "./worker/task-runner.ts";
+import { writeProgress } from "./progress.ts";
 import { QueueScheduler } from "./schedules/scheduler.ts";
 import type { RegisterOptions, TaskHandler, WorkerRunStats } from "./worker/types.ts";
 
@@ -140,6 +141,7 @@ export class QueueWorker {
       renew: (task) => this.renewLease(task),
       handler: (type) => this.#handlers.get(type),
       timeoutOf: (type) => this.#typeTimeouts.get(type) ?? this.#timeoutMs,
+      progress: (task, value) => writeProgress(db, task, value),
     });
     for (const [type, handler] of Object.entries(handlers ?? {})) this.register(type, handler);
   }

@@ -35,6 +35,15 @@ Usage:
   prismq export    [--out FILE] [--status S]         tasks as JSON Lines (stdout without --out)
   prismq import    FILE                              load an export; re-running it adds nothing
   prismq drain     [--timeout-ms N] [--out FILE]     wait for running tasks, report what is pending
+  prismq show      ID [--logs N] [--json]            one task: status, error, progress, result, logs
+  prismq cancel    ID [ID...]                        cancel queued or processing tasks
+  prismq retry     ID [ID...]                        requeue failed or dead_letter tasks
+  prismq redrive   [--type T] [--status S]           requeue failed/dead_letter tasks in bulk
+  prismq purge     --older-than D [--status S]       delete old finished tasks with their logs
+  prismq pause     [TYPE]                            hold back new starts (one type, or all)
+  prismq resume    [TYPE]                            end a pause
+  prismq rate-limit TYPE --max N --per D | --clear | --list
+                                                     starts per window for a type, across processes
   prismq demo      [--tasks N] [--workers N] [--concurrency N]
                                                      run workers on a mixed batch, with progress
 

@@ -138,7 +138,9 @@ export function dialectBatchOperations(ctx: OperationsContext): BatchOperations 
       const f = fence(task, now);
       if (outcome.status === "completed") {
         const stmt = sql.completeTask(f);
-        return taskLogs ? [stmt, taskTransitionLogInsert(task.id, "processing", "completed", details(task), now, log)] : [stmt];
+        // A result is stored first, under the same fence: its `changes` then says whether the lease held.
+        const result = outcome.result == null ? [] : [ctx.db.dialect.features.setResult(f, outcome.result)];
+        return taskLogs ? [...result, stmt, taskTransitionLogInsert(task.id, "processing", "completed", details(task), now, log)] : [...result, stmt];
       }
       const stmt =
         outcome.status === "queued"

@@ -12,6 +12,7 @@ import type { QueueDatabase } from "../database.ts";
 import type { ExecResult, Statement } from "../driver.ts";
 import { describeError, isQueueError, LeaseLostError } from "../errors.ts";
 import type { Task } from "../task.ts";
+import { encodeResult } from "../progress.ts";
 import type { BatchOperations, WorkerOperations } from "./operations.ts";
 import type { WorkerReporter } from "./reporter.ts";
 import type { ErrorClass, Outcome, OutcomeRecord } from "./types.ts";
@@ -77,7 +78,7 @@ export class OutcomeWriter {
    * the backoff while attempts remain, else `failed`.
    */
   decide(task: Task, outcome: Outcome, now: number): OutcomeRecord {
-    if (outcome.ok) return COMPLETED;
+    if (outcome.ok) return outcome.result === undefined ? COMPLETED : { status: "completed", result: encodeResult(outcome.result) };
     const { error } = outcome;
     const errorText = describeError(error);
     if (this.#isNonRetryable(error)) return { status: "dead_letter", error, errorText };
@@ -116,9 +117,10 @@ export class OutcomeWriter {
     const outcomes = flush ? this.#pending.splice(0) : [];
     // Completions share one set-based write; failures keep their own statements (each needs its
     // error text and backoff), as does a lone completion.
-    const oks = outcomes.filter((o) => o.outcome.ok);
+    // A completion with a result to store goes on its own (its result statement comes first).
+    const oks = outcomes.filter((o) => o.outcome.ok && o.outcome.result === undefined);
     const many = oks.length > 1 ? batch.completeMany(oks.map((o) => o.task), now) : null;
-    const singles = many === null ? outcomes : outcomes.filter((o) => !o.outcome.ok);
+    const singles = many === null ? outcomes : outcomes.filter((o) => !oks.includes(o));
     const writes: { o: PendingOutcome; record: OutcomeRecord; stmts: Statement[] }[] = [];
     for (const o of singles) {
       try {

@@ -46,6 +46,8 @@ export interface TaskRunnerOptions {
   readonly handler: (type: string) => TaskHandler | undefined;
   /** The handler timeout of a type in ms; 0 for none. */
   readonly timeoutOf: (type: string) => number;
+  /** Stores a held task's progress under its lease (`context.progress`). */
+  readonly progress: (task: Task, value: unknown) => Promise<void>;
 }
 
 /** Runs claimed tasks under lease renewal and records their outcomes. @internal */
@@ -90,10 +92,11 @@ export class TaskRunner {
     let outcome: Outcome;
     try {
       if (handler === undefined) throw new NonRetryableError(`no handler registered for task type "${task.type}"`);
-      const result = handler(task.payload, { task, signal: abort.signal, workerId: this.#o.workerId });
+      const progress = (value: unknown): Promise<void> => this.#o.progress(task, value);
+      const result = handler(task.payload, { task, signal: abort.signal, workerId: this.#o.workerId, progress });
       // The race subscribes to the handler's promise, so its late rejection is not unhandled.
-      await (timedOut === null ? result : Promise.race([result, timedOut]));
-      outcome = OK;
+      const value: unknown = await (timedOut === null ? result : Promise.race([result, timedOut]));
+      outcome = value === undefined ? OK : { ok: true, result: value };
     } catch (error) {
       outcome = { ok: false, error };
     } finally {

@@ -18,9 +18,19 @@ export interface TaskContext<P = unknown> {
   readonly signal: AbortSignal;
   /** The worker running it, as written to `locked_by`. */
   readonly workerId: string;
+  /**
+   * Stores how far the task got (any JSON value of at most 64 KiB, e.g. `{ done: 3, of: 10 }`),
+   * readable from `getTask`, `prismq show` and the task manager while it runs. Written at once
+   * under the lease: rejects with `LeaseLostError` if the lease is gone, `QueueValidationError`
+   * if the value is not JSON or too large (see src/progress.ts).
+   */
+  readonly progress: (value: unknown) => Promise<void>;
 }
 
-/** Runs one task. Resolving completes it; throwing retries it or fails it. */
+/**
+ * Runs one task. Resolving completes it, and the value it resolves to is stored as the task's
+ * `result` (JSON, see src/progress.ts); throwing retries it or fails it.
+ */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type TaskHandler<P = any> = (payload: P, context: TaskContext<P>) => unknown;
 
@@ -83,13 +93,13 @@ export interface WorkerRunStats {
 }
 
 /** How a handler's run ended. @internal */
-export type Outcome = { readonly ok: true } | { readonly ok: false; readonly error: unknown };
+export type Outcome = { readonly ok: true; readonly result?: unknown } | { readonly ok: false; readonly error: unknown };
 
 /**
  * The status an outcome writes, decided before the write (the backoff is drawn once): a
  * completion, a retry at `runAfter`, or a final failure. @internal
  */
 export type OutcomeRecord =
-  | { readonly status: "completed" }
+  | { readonly status: "completed"; readonly result?: string | null }
   | { readonly status: "queued"; readonly error: unknown; readonly errorText: string; readonly runAfter: number }
   | { readonly status: "failed" | "dead_letter"; readonly error: unknown; readonly errorText: string };

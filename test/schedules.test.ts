@@ -1,11 +1,22 @@
-import { describe, it, beforeEach, afterEach } from "node:test";
+import { describe, it, beforeEach, afterEach, after } from "node:test";
 import assert from "node:assert/strict";
 import { DRIVERS } from "./helpers/drivers.ts";
+import { pgliteTarget } from "../conformance/targets/pglite.ts";
 import { FakeClock, occurrenceKey, QueueClient, QueueDatabase, QueueScheduler, QueueValidationError } from "../src/index.ts";
+import type { Driver } from "../src/driver.ts";
+import type { QueueDialect } from "../src/dialect/dialect.ts";
+
+// Every SQLite driver, and the PostgreSQL dialect on PGlite (in-process PostgreSQL).
+const pglite = pgliteTarget();
+after(() => pglite.dispose());
+const BACKENDS: readonly { name: string; open(): Promise<Driver>; dialect?: QueueDialect }[] = [
+  ...DRIVERS.map((d) => ({ name: d.name, open: () => Promise.resolve(d.open()) })),
+  { name: "pglite (PostgreSQL dialect)", open: () => pglite.create(), dialect: pglite.dialect! },
+];
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0, 250);
 
-for (const d of DRIVERS) {
+for (const d of BACKENDS) {
   describe(`QueueScheduler on ${d.name}`, () => {
     let clock: FakeClock;
     let db: QueueDatabase;
@@ -13,7 +24,7 @@ for (const d of DRIVERS) {
     let client: QueueClient;
     beforeEach(async () => {
       clock = new FakeClock(T0);
-      db = await QueueDatabase.open(d.open(), { clock });
+      db = await QueueDatabase.open(await d.open(), { clock, dialect: d.dialect });
       scheduler = new QueueScheduler(db);
       client = new QueueClient(db);
     });

@@ -104,8 +104,8 @@ async function runSchedules(ctx: PropertyContext, r: Run): Promise<void> {
   const open = ctx.target.openShared?.bind(ctx.target);
   const store = `prismq-schedules-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
   try {
-    if (open !== undefined) for (let i = 0; i < SCHEDULERS; i++) dbs.push(await QueueDatabase.open(await open(store), { clock }));
-    else dbs.push(await QueueDatabase.open(await ctx.target.create(), { clock }));
+    if (open !== undefined) for (let i = 0; i < SCHEDULERS; i++) dbs.push(await QueueDatabase.open(await open(store), { clock, dialect: ctx.target.dialect }));
+    else dbs.push(await QueueDatabase.open(await ctx.target.create(), { clock, dialect: ctx.target.dialect }));
     const schedulers = Array.from({ length: SCHEDULERS }, (_, i) => new QueueScheduler(dbs[i % dbs.length]!));
     const models = r.specs.map((spec, i) => new ModelSchedule(`s${i}`, spec, clock.now()));
     for (const m of models) {
@@ -155,7 +155,7 @@ async function runSchedules(ctx: PropertyContext, r: Run): Promise<void> {
 
 type ScheduleName = (typeof SCHEDULE_PROPERTY)[keyof typeof SCHEDULE_PROPERTY];
 
-/** A schedule property: runs at most 50 times (each run opens its own database). */
+/** A schedule property: runs at most 30 times (each run opens its own database). */
 function scheduleProperty<N extends ScheduleName>(name: N, arb: fc.Arbitrary<Run>) {
   return {
     name,
@@ -163,7 +163,7 @@ function scheduleProperty<N extends ScheduleName>(name: N, arb: fc.Arbitrary<Run
     appliesTo: () => true,
     run: (ctx: PropertyContext) =>
       checkProperty(
-        { ...ctx, options: { ...ctx.options, numRuns: Math.min(ctx.options.numRuns ?? 100, 50) } },
+        { ...ctx, options: { ...ctx.options, numRuns: Math.min(ctx.options.numRuns ?? 100, 30) } },
         name,
         fc.asyncProperty(arb, (r) => runSchedules(ctx, r)),
       ),

@@ -28,6 +28,7 @@ describe("worker options: one schema, one set of defaults", () => {
       crashPolicy: {},
       taskLogs: "failures",
       reclaimStaleWorkers: true,
+      scheduleIntervalMs: 1000,
     });
   });
 

@@ -33,6 +33,7 @@ import * as metrics from "./commands/metrics.ts";
 import * as restore from "./commands/restore.ts";
 import * as serve from "./commands/serve.ts";
 import * as stats from "./commands/stats.ts";
+import * as schedule from "./commands/schedule.ts";
 import * as worker from "./commands/worker.ts";
 import * as show from "./commands/show.ts";
 import * as cancel from "./commands/cancel.ts";
@@ -72,6 +73,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   restore,
   maintenance,
   worker,
+  schedule,
   serve,
   export: exportCommand,
   import: importCommand,

@@ -31,6 +31,7 @@ Usage:
   prismq maintenance OP [options]                    checkpoint, analyze, vacuum, integrity,
                                                      cleanup-leases, stats, optimize, purge, pragmas
   prismq worker    --config FILE --handlers MODULE   run a worker process until SIGINT/SIGTERM
+  prismq schedule  add|list|remove|enable|disable    cron and interval schedules fired by workers
   prismq serve     [--host H] [--port P] [--token T] HTTP API and live dashboard until SIGINT/SIGTERM
   prismq export    [--out FILE] [--status S]         tasks as JSON Lines (stdout without --out)
   prismq import    FILE                              load an export; re-running it adds nothing

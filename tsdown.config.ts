@@ -76,7 +76,7 @@ export default defineConfig((cli): UserConfig => {
     nodeProtocol: false,
     // Builtins stay imports; dependencies and peer dependencies are never bundled (tsdown
     // externalises package.json's dependencies and peerDependencies; the peers are listed too).
-    deps: { neverBundle: [/^node:/, /^bun:/, "better-sqlite3", "@sqlite.org/sqlite-wasm", "@journeyapps/wa-sqlite"] },
+    deps: { neverBundle: [/^node:/, /^bun:/, "better-sqlite3", "@sqlite.org/sqlite-wasm", "@journeyapps/wa-sqlite", "postgres", "@electric-sql/pglite"] },
     // `npm run test:dist` runs publint and attw on the packed package.
     publint: false,
     attw: false,

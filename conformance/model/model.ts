@@ -99,11 +99,23 @@ function byRunAfter(a: ModelTask, b: ModelTask): number {
   return a.runAfter - b.runAfter || (a.coarse === b.coarse ? 0 : a.coarse ? -1 : 1);
 }
 
+/** Compares run_after as instants (an engine with a time type: a second-precision time is just that instant). */
+function byInstant(a: ModelTask, b: ModelTask): number {
+  return a.runAfter - b.runAfter;
+}
+
 /** The claim order of each strategy (first claimed first); `id` breaks every tie. */
 export const STRATEGY_ORDER: Readonly<Record<OrderedStrategy, (a: ModelTask, b: ModelTask) => number>> = {
   FIFO: (a, b) => byRunAfter(a, b) || a.id - b.id,
   LIFO: (a, b) => byRunAfter(b, a) || b.id - a.id,
   PRIORITY: (a, b) => a.priority - b.priority || byRunAfter(a, b) || a.id - b.id,
+};
+
+/** {@link STRATEGY_ORDER} on an engine that compares stored times as instants (PostgreSQL's `timestamptz`). */
+export const INSTANT_STRATEGY_ORDER: Readonly<Record<OrderedStrategy, (a: ModelTask, b: ModelTask) => number>> = {
+  FIFO: (a, b) => byInstant(a, b) || a.id - b.id,
+  LIFO: (a, b) => byInstant(b, a) || b.id - a.id,
+  PRIORITY: (a, b) => a.priority - b.priority || byInstant(a, b) || a.id - b.id,
 };
 
 const iso = (ms: number | null): string => (ms === null ? "null" : new Date(ms).toISOString().slice(11, 23));
@@ -125,11 +137,14 @@ export class QueueModel {
   readonly holders: Holder[] = [];
   readonly workers: readonly ModelWorker[];
   readonly backoff: BackoffSpec;
+  /** How the engine orders equal instants of different stored precision (see `Target.timeOrder`). */
+  readonly timeOrder: "text" | "instant";
 
-  constructor(now: number, workers: readonly ModelWorker[], backoff: BackoffSpec) {
+  constructor(now: number, workers: readonly ModelWorker[], backoff: BackoffSpec, timeOrder: "text" | "instant" = "text") {
     this.now = now;
     this.workers = workers;
     this.backoff = backoff;
+    this.timeOrder = timeOrder;
   }
 
   /** Formats a time of this run for messages (time of day, ms). */
@@ -208,7 +223,7 @@ export class QueueModel {
 
   /** `tasks` in the strategy's claim order. */
   ordered(strategy: OrderedStrategy, tasks: readonly ModelTask[]): ModelTask[] {
-    return [...tasks].sort(STRATEGY_ORDER[strategy]);
+    return [...tasks].sort((this.timeOrder === "instant" ? INSTANT_STRATEGY_ORDER : STRATEGY_ORDER)[strategy]);
   }
 
   /** Leases these tasks to worker `w`. */

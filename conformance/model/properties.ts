@@ -116,6 +116,7 @@ async function runModel(ctx: PropertyContext, enforce: Category, config: RunConf
       clock.now(),
       config.workers.map((w, i) => ({ id: `w${i}`, ...w })),
       config.backoff,
+      ctx.target.timeOrder ?? "text",
     );
     const real: QueueReal = { db, clock, client: new QueueClient(db), workers, holders: [], check: new Checker([enforce]) };
     await fc.asyncModelRun(() => ({ model, real }), cmds);

@@ -12,6 +12,12 @@ export interface Target {
   readonly persistent?: boolean;
   /** The SQL of the engine behind the drivers; every queue database of the suite is opened with it. @default sqliteDialect */
   readonly dialect?: QueueDialect;
+  /**
+   * How stored run-after times compare: as text (SQLite: a run-now time kept to the second,
+   * `…:01`, sorts before a delayed `…:01.000`) or as instants (PostgreSQL: equal, `id` decides).
+   * @default "text"
+   */
+  readonly timeOrder?: "text" | "instant";
   /** The engine the driver contract's own test SQL is written for. @default "sqlite" */
   readonly engine?: "sqlite" | "postgres";
   /** A fresh, empty, private database (in memory, or a new file/OPFS name). */

@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { DRIVERS } from "./helpers/drivers.ts";
+import { FEATURE_ENGINES } from "./helpers/feature-engines.ts";
 import {
   FakeClock,
   LeaseLostError,
@@ -19,18 +19,19 @@ import {
   writeProgress,
 } from "../src/index.ts";
 
-for (const d of DRIVERS) {
-  describe(`progress and results on ${d.name}`, () => {
+for (const d of FEATURE_ENGINES) {
+  describe(`progress and results on ${d.name}`, d.options, () => {
     let clock: FakeClock;
     let db: QueueDatabase;
+    let dispose = async (): Promise<void> => {};
     let client: QueueClient;
     beforeEach(async () => {
       clock = new FakeClock(Date.UTC(2026, 0, 1, 12, 0, 0));
-      db = await QueueDatabase.open(d.open(), { clock });
+      ({ db, dispose } = await d.open(clock));
       client = new QueueClient(db);
     });
     afterEach(async () => {
-      await db.close();
+      await dispose();
     });
 
     it("a handler's progress is readable while it runs, and its return value after", async () => {

@@ -4,21 +4,22 @@
  */
 import { afterEach, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { DRIVERS } from "./helpers/drivers.ts";
+import { FEATURE_ENGINES } from "./helpers/feature-engines.ts";
 import { FakeClock, QueueClient, QueueDatabase, QueueValidationError, QueueWorker } from "../src/index.ts";
 
-for (const d of DRIVERS) {
-  describe(`uniqueness windows on ${d.name}`, () => {
+for (const d of FEATURE_ENGINES) {
+  describe(`uniqueness windows on ${d.name}`, d.options, () => {
     let clock: FakeClock;
     let db: QueueDatabase;
+    let dispose = async (): Promise<void> => {};
     let client: QueueClient;
     beforeEach(async () => {
       clock = new FakeClock(Date.UTC(2026, 0, 1, 12, 0, 0, 250));
-      db = await QueueDatabase.open(d.open(), { clock });
+      ({ db, dispose } = await d.open(clock));
       client = new QueueClient(db);
     });
     afterEach(async () => {
-      await db.close();
+      await dispose();
     });
     const count = async () => Number((await db.execute("SELECT COUNT(*) AS n FROM task_queue")).rows[0]?.["n"]);
     const finishAll = async () => {

@@ -12,12 +12,14 @@ import type { Migration } from "../types.ts";
 import { MIGRATION_6_BASE } from "./migration-6-base.ts";
 import { MIGRATION_7_INDEXES } from "./migration-7-indexes.ts";
 import { MIGRATION_8_SCHEDULES } from "./migration-8-schedules.ts";
+import { MIGRATION_9_FEATURES } from "./migration-9-features.ts";
 
 /** All migrations in order. */
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   MIGRATION_6_BASE,
   MIGRATION_7_INDEXES,
   MIGRATION_8_SCHEDULES,
+  MIGRATION_9_FEATURES,
 ];
 
 /** The schema version this library writes and understands on PostgreSQL. */

@@ -67,7 +67,7 @@ export const MIGRATION_6_BASE: Migration = {
     `CREATE INDEX IF NOT EXISTS ix_logs_task ON task_logs (task_id, at_utc)`,
     // The library's partial indexes: FIFO/LIFO walk queued rows by (run_after_utc, id); lease
     // reclaim reads processing rows by lease; metrics and purges read finished rows by time.
-    // (PRIORITY and the WEIGHTED_RANDOM skip scan walk ix_task_status_prio_time.)
+    // (PRIORITY and the WEIGHTED_RANDOM skip scan walk ix_task_queued_prio, migration 7.)
     `CREATE INDEX IF NOT EXISTS ix_task_queued_time ON task_queue (run_after_utc, id) WHERE status = 'queued'`,
     `CREATE INDEX IF NOT EXISTS ix_task_processing_lease ON task_queue (lease_until_utc) WHERE status = 'processing'`,
     `CREATE INDEX IF NOT EXISTS ix_task_finished ON task_queue (status, finished_at_utc) WHERE finished_at_utc IS NOT NULL`,

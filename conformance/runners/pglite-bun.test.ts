@@ -14,8 +14,10 @@ import { pgliteTarget } from "../targets/pglite.ts";
 // A property's 100 model runs on WebAssembly PostgreSQL take far longer than bun:test's 5 s.
 const TEST_TIMEOUT_MS = 20 * 60_000;
 const h: Harness = { describe, test: (name, fn) => test(name, fn, TEST_TIMEOUT_MS) };
+// As in the Node PGlite runner: 30 model runs per property unless CONFORMANCE_RUNS says otherwise.
 const options = {
   ...conformanceOptionsFrom((k) => process.env[k]),
+  ...(process.env["CONFORMANCE_RUNS"] === undefined ? { numRuns: 30 } : {}),
   replayHint: (r: { target: string; property: string; seed: number; path: string | null; replayPath: string | null }) =>
     `replay: CONFORMANCE_SEED=${r.seed}${r.path !== null ? ` CONFORMANCE_PATH=${r.path}` : ""}` +
     `${r.replayPath !== null ? ` CONFORMANCE_REPLAY_PATH='${r.replayPath}'` : ""}` +

@@ -34,8 +34,10 @@ const h: Harness = {
   },
 };
 
+// As in the Node PGlite runner: 30 model runs per property unless CONFORMANCE_RUNS says otherwise.
 const options = {
   ...conformanceOptionsFrom((k) => deno.env.get(k)),
+  ...(deno.env.get("CONFORMANCE_RUNS") === undefined ? { numRuns: 30 } : {}),
   replayHint: (r: { target: string; property: string; seed: number; path: string | null; replayPath: string | null }) =>
     `replay: CONFORMANCE_SEED=${r.seed}${r.path !== null ? ` CONFORMANCE_PATH=${r.path}` : ""}` +
     `${r.replayPath !== null ? ` CONFORMANCE_REPLAY_PATH='${r.replayPath}'` : ""}` +

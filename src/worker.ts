@@ -23,6 +23,7 @@ import { OutcomeWriter } from "./worker/outcomes.ts";
 import { type Buffered, PrefetchBuffer } from "./worker/prefetch.ts";
 import { WorkerReporter } from "./worker/reporter.ts";
 import { TaskRunner } from "./worker/task-runner.ts";
+import { listenForWork, type WorkWakeups } from "./internal/work-wake.ts";
 import { writeProgress } from "./progress.ts";
 import { QueueScheduler } from "./schedules/scheduler.ts";
 import type { RegisterOptions, TaskHandler, WorkerRunStats } from "./worker/types.ts";
@@ -86,6 +87,10 @@ export class QueueWorker {
   #loop: Promise<void> | null = null;
   #stop = new AbortController();
   #wake: (() => void) | null = null;
+  /** Set by {@link notifyWork}: the next round claims even inside the poll interval. */
+  #hinted = false;
+  /** LISTEN/NOTIFY wake-ups while started, on a driver that has them (src/internal/work-wake.ts). */
+  #wakeups: WorkWakeups | null = null;
   /** Registered task types, as the claim filters on them. */
   #types: readonly string[] = [];
 
@@ -231,7 +236,17 @@ export class QueueWorker {
     if (this.#loop !== null) return;
     if (this.#handlers.size === 0) throw new QueueValidationError("register at least one handler before start()");
     this.#stop = new AbortController();
+    this.#wakeups = listenForWork(this.#db.driver, () => this.#types, () => this.notifyWork(), (err) => this.#report.error(err, "listen"));
     this.#loop = this.#run();
+  }
+
+  /**
+   * Tells the worker a task may have arrived (PostgreSQL's NOTIFY of an enqueue calls it): an
+   * idle worker claims at once instead of waiting out `pollIntervalMs`, which stays the fallback.
+   */
+  notifyWork(): void {
+    this.#hinted = true;
+    this.#wake?.();
   }
 
   /**
@@ -244,6 +259,8 @@ export class QueueWorker {
     this.#stop.abort();
     this.#wake?.();
     await loop;
+    await this.#wakeups?.close();
+    this.#wakeups = null;
     this.#loop = null;
   }
 
@@ -274,6 +291,10 @@ export class QueueWorker {
       while (!stopping && this.#buffer.size > 0 && this.#runner.running < this.#concurrency) this.#launch(this.#buffer.take()!, grouped);
       const free = stopping ? 0 : this.#concurrency - this.#runner.running;
       const now = this.#db.clock.now();
+      if (this.#hinted) {
+        this.#hinted = false;
+        idleUntil = -Infinity; // notified of new work: claim now, not at the next poll
+      }
       const needClaim = free > 0 && this.#buffer.size === 0;
       // Without prefetch each round writes whatever has finished. With it, outcomes wait for
       // the next claim, a full batch, or flushMs, so a batch costs one transaction, not one per task.

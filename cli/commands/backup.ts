@@ -6,7 +6,7 @@
 import { dirname, join, resolve } from "node:path";
 import { createQueueBackup } from "../../runtime/node/index.ts";
 import { driverOption, intOption, noExtraPositionals, parseCommandArgs, strOption, UsageError } from "../lib/args.ts";
-import { dbPathOf, withDb, withScratchDb } from "../lib/db.ts";
+import { dbPathOf, refuseOnPostgres, withDb, withScratchDb } from "../lib/db.ts";
 import { COMMON_HELP } from "../lib/help.ts";
 import { err, formatTable, formatTime, out, verificationLine } from "../lib/output.ts";
 
@@ -48,6 +48,7 @@ export async function run(args: readonly string[]): Promise<number> {
   const json = values["json"] === true;
   const keep = intOption(values, "keep", undefined, 1, 1_000_000);
   const dbPath = dbPathOf(values);
+  refuseOnPostgres(dbPath, "prismq backup", "back a PostgreSQL queue up with pg_dump (pg_dump -Fc -d URL -f queue.dump)");
   const dir = resolve(strOption(values, "dir") ?? join(dirname(dbPath), "backups"));
   const driver = driverOption(values);
 

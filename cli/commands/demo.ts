@@ -19,7 +19,7 @@ import {
   type WorkerEvent,
 } from "../../src/index.ts";
 import { intOption, noExtraPositionals, parseCommandArgs } from "../lib/args.ts";
-import { withDb } from "../lib/db.ts";
+import { shownDbPath, withDb } from "../lib/db.ts";
 import { COMMON_HELP } from "../lib/help.ts";
 import { err, formatTable, oneLine, out } from "../lib/output.ts";
 
@@ -226,7 +226,8 @@ export async function run(args: readonly string[]): Promise<number> {
   const workerCount = intOption(values, "workers", 4, 1, 256)!;
   const concurrency = intOption(values, "concurrency", 4, 1, 10_000)!;
 
-  return withDb(values, "create", async (db, path) => {
+  return withDb(values, "create", async (db, dbPath) => {
+    const path = shownDbPath(dbPath); // a postgres:// URL's password is not printed
     const run = globalThis.crypto.randomUUID().slice(0, 8);
     const client = new QueueClient(db);
     out(`prismq demo: run ${run}, ${taskCount} tasks, ${workerCount} workers x ${concurrency} concurrency`);

@@ -10,9 +10,10 @@ import { withDb } from "../lib/db.ts";
 import { COMMON_HELP, READ_ONLY_EXIT_CODES } from "../lib/help.ts";
 import { err } from "../lib/output.ts";
 import { refuseExisting, writeLines } from "../lib/jsonl.ts";
+import { exportHistory } from "../lib/history.ts";
 
 /** `prismq export --help`. */
-export const help = `Usage: prismq export [--db PATH] [--out FILE] [--status S[,S…]] [--force]
+export const help = `Usage: prismq export [--db PATH] [--out FILE] [--status S[,S…]] [--history] [--force]
 
 Writes every task (or those in the given statuses) as JSON Lines: a header line, one line per
 task with every column (status, attempts, error message, idempotency key, times as stored in
@@ -20,11 +21,17 @@ UTC), and an end line with the count, so a cut file is noticed on import. Withou
 lines go to stdout. With --out the file is written under a temporary name and renamed when
 complete; an existing FILE is refused unless --force.
 
+With --history the lines after the tasks carry every task_logs row and the workers table, so
+'prismq import' into another database (a SQLite file into PostgreSQL, say) keeps each task's
+history too:
+  prismq export --db queue.db --history | prismq import --db postgres://host/db -
+
 Reads the database without changing it (opened read-only; nothing is created or migrated).
 
 Options:
   --out FILE           write here instead of stdout
   --status S,S         only tasks in these statuses (${TASK_STATUSES.join(", ")})
+  --history            also every task_logs row and the workers table (not with --status)
   --force              overwrite FILE
 ${COMMON_HELP}
 
@@ -47,13 +54,21 @@ export async function run(args: readonly string[]): Promise<number> {
     out: { type: "string" },
     status: { type: "string" },
     force: { type: "boolean" },
+    history: { type: "boolean" },
   });
   noExtraPositionals("export", positionals, 0);
   const statuses = statusesOf(strOption(values, "status"));
   const outPath = strOption(values, "out");
   if (outPath !== undefined && values["force"] !== true) refuseExisting(outPath, "--force");
+  const history = values["history"] === true;
+  // A part of the tasks with all the logs would carry rows of tasks the file does not have.
+  if (history && statuses !== undefined) throw new UsageError("--history exports the whole queue: it cannot be combined with --status");
   return withDb(values, "read", async (db) => {
-    const count = await writeLines("export", exportTasks(db, { statuses }), outPath);
+    const lines = async function* (): AsyncGenerator<string> {
+      yield* exportTasks(db, { statuses });
+      if (history) yield* exportHistory(db);
+    };
+    const count = await writeLines("export", lines(), outPath);
     if (count === undefined) return 1;
     if (outPath !== undefined) err(`exported ${count} task(s) to ${outPath}`);
     return 0;

@@ -7,7 +7,8 @@ import { performance } from "node:perf_hooks";
 import { createQueueMaintenance } from "../../runtime/node/index.ts";
 import { CHECKPOINT_MODES, type CheckpointMode } from "../../src/index.ts";
 import { intOption, noExtraPositionals, type OptionSpec, parseCommandArgs, type ParsedValues, strOption, UsageError } from "../lib/args.ts";
-import { type OpenMode, withDb } from "../lib/db.ts";
+import { dbPathOf, type OpenMode, refuseOnPostgres, withDb } from "../lib/db.ts";
+import { isPostgresUrl } from "../../runtime/node/db-path.ts";
 import { COMMON_HELP } from "../lib/help.ts";
 import { formatBytes, out } from "../lib/output.ts";
 
@@ -70,6 +71,13 @@ const MAINTENANCE_OPS: Readonly<Record<string, OptionSpec>> = {
   pragmas: {},
 };
 
+/** Operations on a SQLite file that have no PostgreSQL counterpart here, with what to use there. */
+const SQLITE_FILE_ONLY: Readonly<Record<string, string>> = {
+  checkpoint: "the server checkpoints its WAL itself (CHECKPOINT, as a superuser, forces one)",
+  integrity: "use amcheck (pg_amcheck) to verify a PostgreSQL database",
+  pragmas: "PostgreSQL settings are the server's (SHOW, postgresql.conf)",
+};
+
 /** Maintenance operations that only read: they open the database read-only. */
 const READ_ONLY_MAINTENANCE: ReadonlySet<string> = new Set(["integrity", "stats", "pragmas"]);
 
@@ -117,9 +125,11 @@ export async function run(args: readonly string[]): Promise<number> {
   const timeoutMs = op === "cleanup-leases" ? requiredMs(values, "timeout-ms", op) : 0;
   const olderThanMs = op === "purge" ? requiredMs(values, "older-than-ms", op) : 0;
 
+  // PostgreSQL checkpoints, checks and configures itself; its VACUUM/ANALYZE, purge, leases and stats apply.
+  if (SQLITE_FILE_ONLY[op] !== undefined) refuseOnPostgres(dbPathOf(values), `maintenance ${op}`, SQLITE_FILE_ONLY[op]);
   const openMode: OpenMode = READ_ONLY_MAINTENANCE.has(op) ? "read-any-version" : "existing";
   return withDb(values, openMode, async (db, path) => {
-    const maint = createQueueMaintenance(db, { path });
+    const maint = createQueueMaintenance(db, isPostgresUrl(path) ? {} : { path });
     const timed = async (fn: () => Promise<void>): Promise<number> => {
       const t0 = performance.now();
       await fn();

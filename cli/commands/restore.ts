@@ -8,7 +8,7 @@ import { dirname, resolve } from "node:path";
 import { createQueueBackup } from "../../runtime/node/index.ts";
 import { BackupTargetExistsError, RestoreInProgressError } from "../../src/index.ts";
 import { driverOption, noExtraPositionals, parseCommandArgs, UsageError } from "../lib/args.ts";
-import { dbPathOf, withScratchDb } from "../lib/db.ts";
+import { dbPathOf, refuseOnPostgres, withScratchDb } from "../lib/db.ts";
 import { COMMON_HELP } from "../lib/help.ts";
 import { err, out, verificationLine } from "../lib/output.ts";
 
@@ -54,9 +54,10 @@ export async function run(args: readonly string[]): Promise<number> {
   const [backupArg] = positionals;
   if (backupArg === undefined || backupArg === "") throw new UsageError("missing BACKUP_PATH (usage: prismq restore BACKUP_PATH [--db TARGET] [--force])");
   noExtraPositionals("restore", positionals, 1);
+  const target = dbPathOf(values);
+  refuseOnPostgres(target, "prismq restore", "restore a PostgreSQL queue with pg_restore (pg_restore -d URL queue.dump), or move a SQLite queue there with 'prismq export' and 'prismq import'");
   const backupPath = resolve(backupArg);
   if (!existsSync(backupPath)) throw new UsageError(`no backup file at ${backupPath}`);
-  const target = dbPathOf(values);
   const force = values["force"] === true;
   const json = values["json"] === true;
   return withScratchDb(values, async (scratch) => {

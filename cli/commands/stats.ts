@@ -5,7 +5,7 @@
  */
 import { noExtraPositionals, parseCommandArgs } from "../lib/args.ts";
 import { QueueClient, type QueueHealthSummary, QueueMetrics, TASK_STATUSES } from "../../src/index.ts";
-import { withDb } from "../lib/db.ts";
+import { shownDbPath, withDb } from "../lib/db.ts";
 import { COMMON_HELP, READ_ONLY_EXIT_CODES } from "../lib/help.ts";
 import { formatTable, out } from "../lib/output.ts";
 
@@ -44,7 +44,7 @@ export async function run(args: readonly string[]): Promise<number> {
     const rows = [...TASK_STATUSES, "total" as const].map((s) => [s, String(stats[s])]);
     for (const line of formatTable(["status", "tasks"], rows, new Set([1]))) out(line);
     out(`health:   ${healthLine(health)}`);
-    out(`database: ${path}`);
+    out(`database: ${shownDbPath(path)}`);
     return 0;
   });
 }

@@ -33,8 +33,9 @@ Options:
                        'handlers', or else its default export, maps task types to functions
                        (payload, { task, signal, workerId }) => Promise; resolving completes
                        the task, throwing retries or fails it
-  --db PATH            database file. Precedence: --db, then $PRISMQ_QUEUE_DB_PATH, then
-                       database.path in the config, then ${defaultDbPath({}, process.platform)}
+  --db PATH            database file or postgres:// URL. Precedence: --db, then
+                       $PRISMQ_QUEUE_DB_PATH, then database.path in the config, then
+                       ${defaultDbPath({}, process.platform)}
   --driver NAME        auto | better-sqlite3 | node-sqlite; overrides database.driver
                        (and $PRISMQ_DB_DRIVER)
   --quiet              no per-task lines (claims, completions) and no start-up line; retries,

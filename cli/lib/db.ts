@@ -1,13 +1,14 @@
 /**
  * How commands find and open the queue database: the path rules (never empty or in-memory) and
- * the open modes (create, read-only, existing).
+ * the open modes (create, read-only, existing). A `postgres://` URL is taken wherever a path is;
+ * the PostgreSQL client is loaded only then.
  *
  * @module
  */
 import { existsSync } from "node:fs";
 import { type NodeDriverName, openQueueDatabase } from "../../runtime/node/index.ts";
-import { absoluteDbPath, type DbPathHost, nodeDbPathHost } from "../../runtime/node/db-path.ts";
-import { defaultDbPath, isQueueError, type QueueDatabase, SQLITE_SCHEMA_VERSION } from "../../src/index.ts";
+import { absoluteDbPath, type DbPathHost, displayDbPath, isPostgresUrl, nodeDbPathHost } from "../../runtime/node/db-path.ts";
+import { defaultDbPath, isQueueError, type QueueDatabase } from "../../src/index.ts";
 import { driverOption, type ParsedValues, strOption, UsageError } from "./args.ts";
 
 /**
@@ -54,35 +55,62 @@ export type OpenMode = "create" | "read" | "read-any-version" | "existing";
  * or a schema this version cannot read is a usage error (exit 2): the wrong --db was given.
  */
 export async function openReadOnly(path: string, driver: NodeDriverName, anyVersion: boolean): Promise<QueueDatabase> {
-  if (!existsSync(path)) throw new UsageError(`no database at ${path} (create one with 'prismq init --db ${path}')`);
+  // On PostgreSQL every transaction of the connection is read-only, so nothing can be created.
+  const shown = displayDbPath(path);
+  if (!isPostgresUrl(path) && !existsSync(path)) throw new UsageError(`no database at ${path} (create one with 'prismq init --db ${path}')`);
   let db: QueueDatabase;
   try {
     db = await openQueueDatabase({ path, driver, readOnly: true });
   } catch (e) {
-    if (isQueueError(e, "SCHEMA_ERROR")) throw new UsageError(`${path}: ${e.message}`);
+    if (isQueueError(e, "SCHEMA_ERROR")) {
+      // A PostgreSQL database without the queue's tables is the usual first run; a SQLite file
+      // without them is another application's, never to be turned into a queue.
+      const hint = isPostgresUrl(path) && /no queue schema/.test(e.message) ? ` (create it with 'prismq init --db ${shown}')` : "";
+      throw new UsageError(`${shown}: ${e.message}${hint}`);
+    }
     throw e;
   }
   const version = await db.schemaVersion();
-  if (!anyVersion && version < SQLITE_SCHEMA_VERSION) {
+  const latest = db.dialect.schema.latestVersion;
+  if (!anyVersion && version < latest) {
     await db.close();
     throw new UsageError(
-      `${path} has queue schema version ${version}, older than this version's ${SQLITE_SCHEMA_VERSION}: ` +
-        `migrate it first with 'prismq init --db ${path}' (stop its workers before)`,
+      `${shown} has queue schema version ${version}, older than this version's ${latest}: ` +
+        `migrate it first with 'prismq init --db ${shown}' (stop its workers before)`,
     );
   }
   return db;
+}
+
+/**
+ * Refuses a command that works on SQLite files only (backup, restore, checkpoint, …) when the
+ * database is a PostgreSQL URL: exit 2 naming the server's own tool.
+ */
+export function refuseOnPostgres(path: string, what: string, instead: string): void {
+  if (isPostgresUrl(path)) throw new UsageError(`${what} works on SQLite database files, not on PostgreSQL (${displayDbPath(path)}): ${instead}`);
 }
 
 /** Opens the database named by `--db`/`--driver` (or the defaults) as `mode` says. */
 export async function openDb(values: ParsedValues, mode: OpenMode): Promise<{ db: QueueDatabase; path: string }> {
   const driver = driverOption(values);
   const path = dbPathOf(values);
+  if (isPostgresUrl(path) && values["driver"] !== undefined) {
+    throw new UsageError("--driver chooses a SQLite driver: it does not apply to a postgres:// URL");
+  }
   if (mode === "read" || mode === "read-any-version") {
     return { db: await openReadOnly(path, driver, mode === "read-any-version"), path };
   }
   // Prove it is a queue database (of a version this one reads) before opening it for writing.
   if (mode === "existing") await (await openReadOnly(path, driver, true)).close();
   return { db: await openQueueDatabase({ path, driver }), path };
+}
+
+/**
+ * The database of a command as shown in its output: the path, or a URL with its password
+ * replaced by `***`.
+ */
+export function shownDbPath(path: string): string {
+  return displayDbPath(path);
 }
 
 /** Runs `fn` on an open database and always closes it, so the process can exit promptly. */

@@ -13,7 +13,8 @@ database this version can read (another application's SQLite file, which is left
 schema newer than this version's, or an older one: migrate it with 'prismq init').`;
 
 /** The options every command takes, as help lines. */
-export const COMMON_HELP = `  --db PATH            database file (default: $PRISMQ_QUEUE_DB_PATH, else ${resolveDbPath()})
+export const COMMON_HELP = `  --db PATH            database file, or a postgres:// URL (postgres://user:pass@host:5432/db)
+                       (default: $PRISMQ_QUEUE_DB_PATH, else ${resolveDbPath()})
   --driver NAME        auto | better-sqlite3 | node-sqlite (default: auto, better-sqlite3 if installed)
   -h, --help           show this help`;
 

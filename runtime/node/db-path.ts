@@ -33,8 +33,29 @@ export function dbPathOrDefault(path: string | undefined, host: Pick<DbPathHost,
   return path ?? defaultDbPath(host.env, host.platform);
 }
 
-/** `path` made absolute against the host's working folder, by the host's path rules. */
+/**
+ * True for a PostgreSQL connection URL (`postgres://…` or `postgresql://…`), which every place
+ * taking a database path accepts instead of a file: it is passed on as it is, never resolved
+ * against a folder.
+ */
+export function isPostgresUrl(path: string): boolean {
+  return /^postgres(?:ql)?:\/\//i.test(path.trim());
+}
+
+/** A database path or URL for messages: a URL's password replaced by `***`. */
+export function displayDbPath(path: string): string {
+  if (!isPostgresUrl(path)) return path;
+  return path
+    .replace(/^(postgres(?:ql)?:\/\/[^:/@?#]*):[^@/?#]*@/i, "$1:***@")
+    .replace(/([?&]password=)[^&#]*/gi, "$1***");
+}
+
+/**
+ * `path` made absolute against the host's working folder, by the host's path rules; a
+ * PostgreSQL URL is returned as it is.
+ */
 export function absoluteDbPath(path: string, host: DbPathHost = nodeDbPathHost()): string {
+  if (isPostgresUrl(path)) return path.trim();
   return host.path.resolve(host.cwd, path);
 }
 

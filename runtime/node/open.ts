@@ -1,7 +1,8 @@
 /**
  * Opening a queue by path on Node, Bun or Deno: the default path of seed 002, the folder
  * created, and the best driver for the runtime: on Node better-sqlite3 if installed, else
- * `node:sqlite`; on Bun `bun:sqlite`; on Deno `node:sqlite`.
+ * `node:sqlite`; on Bun `bun:sqlite`; on Deno `node:sqlite`. A `postgres://` (or `postgresql://`)
+ * URL in place of the path opens the queue on that PostgreSQL server instead (see `postgres.ts`).
  *
  * @example
  * ```ts
@@ -18,8 +19,9 @@ import { fromBunSqlite, type BunSqliteLike } from "../../adapters/bun-sqlite/ind
 import { fromNodeSqlite, type NodeSqliteLike } from "../../adapters/node-sqlite/index.ts";
 import { QueueDatabase, type QueueDatabaseOptions } from "../../src/database.ts";
 import type { Driver } from "../../src/driver.ts";
-import { QueueDatabaseError, isQueueError } from "../../src/errors.ts";
-import { type DbPathHost, dbFolderOf, dbPathOrDefault } from "./db-path.ts";
+import { QueueDatabaseError, QueueValidationError, isQueueError } from "../../src/errors.ts";
+import { type DbPathHost, dbFolderOf, dbPathOrDefault, isPostgresUrl } from "./db-path.ts";
+import { openPostgres } from "./postgres.ts";
 
 /**
  * Which driver to use. `auto` picks by runtime: on Node better-sqlite3, falling back to
@@ -29,7 +31,10 @@ export type NodeDriverName = "auto" | "better-sqlite3" | "node-sqlite" | "bun-sq
 
 /** Options of {@link openDriver}. */
 export interface OpenDriverOptions {
-  /** Database file, or `":memory:"`. @default defaultDbPath(process.env, process.platform) */
+  /**
+   * Database file, or `":memory:"`; for {@link openQueueDatabase} also a PostgreSQL URL
+   * (`postgres://user:password@host:5432/database`). @default defaultDbPath(process.env, process.platform)
+   */
   readonly path?: string | undefined;
   /** The SQLite driver to open with. @default "auto" */
   readonly driver?: NodeDriverName | undefined;
@@ -40,6 +45,11 @@ export interface OpenDriverOptions {
    * beside it, as any reader does. Not with `":memory:"`. @default false
    */
   readonly readOnly?: boolean | undefined;
+  /**
+   * PostgreSQL only: most connections in the pool (each process has its own pool; a worker
+   * needs about its concurrency plus two). Ignored for a SQLite file. @default the adapter's default
+   */
+  readonly poolSize?: number | undefined;
 }
 
 /**
@@ -112,6 +122,12 @@ async function loadNodeSqlite(): Promise<NodeSqliteCtor | undefined> {
  */
 export async function openDriver(options: OpenDriverOptions = {}): Promise<Driver> {
   const path = resolveDbPath(options.path);
+  if (isPostgresUrl(path)) {
+    // A PostgreSQL driver needs its dialect beside it; openDriver's callers pair it with SQLite's.
+    throw new QueueValidationError("openDriver opens SQLite files: open a PostgreSQL URL with openQueueDatabase", [
+      "path: a postgres:// URL",
+    ]);
+  }
   const memory = path === ":memory:" || path === "";
   const runtime = currentRuntime();
   const want = options.driver ?? "auto";
@@ -214,10 +230,27 @@ export async function openDriver(options: OpenDriverOptions = {}): Promise<Drive
 /**
  * Opens the database at `path` (default path if omitted) and brings its schema up to date; with
  * `readOnly`, opens an existing queue database for reading only and migrates nothing (see
- * {@link QueueDatabaseOptions.readOnly}).
+ * {@link QueueDatabaseOptions.readOnly}). A `postgres://` URL opens the queue on that server
+ * (pool of `poolSize` connections; `readOnly` makes every transaction read-only); SQLite's
+ * `pragmas` do not apply there and are ignored.
+ *
+ * @example
+ * ```ts
+ * await using db = await openQueueDatabase({ path: "postgres://app@db.internal:5432/queue", poolSize: 10 });
+ * ```
  */
 export async function openQueueDatabase(
   options: OpenDriverOptions & QueueDatabaseOptions = {},
 ): Promise<QueueDatabase> {
+  const path = resolveDbPath(options.path);
+  if (isPostgresUrl(path)) {
+    const { driver, dialect } = await openPostgres(path.trim(), { poolSize: options.poolSize, readOnly: options.readOnly });
+    try {
+      return await QueueDatabase.open(driver, { ...options, pragmas: undefined, dialect: options.dialect ?? dialect });
+    } catch (err) {
+      await driver.close().catch(() => {});
+      throw err;
+    }
+  }
   return QueueDatabase.open(await openDriver(options), options);
 }

@@ -31,6 +31,7 @@ import {
   type WorkerRunStats,
 } from "../../src/index.ts";
 import { importByUrl } from "./import-url.ts";
+import { absoluteDbPath, displayDbPath } from "./db-path.ts";
 import { type NodeDriverName, openQueueDatabase } from "./open.ts";
 import { listenForShutdown, type ShutdownSignals } from "./shutdown-signals.ts";
 
@@ -47,7 +48,7 @@ export interface WorkerProcessOptions {
    * Narrowed to `config.taskTypes` when it lists them.
    */
   readonly handlers: Readonly<Record<string, TaskHandler>> | string;
-  /** The database file (resolved against the current folder). */
+  /** The database file (resolved against the current folder), or a `postgres://` URL. */
   readonly dbPath: string;
   /** Overrides the config's driver. @default config.database.driver */
   readonly driver?: NodeDriverName | undefined;
@@ -102,7 +103,8 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<W
   if (!Number.isInteger(loadTimeoutMs) || loadTimeoutMs < 1 || loadTimeoutMs > 2_147_483_647) {
     throw new QueueValidationError("invalid runWorkerProcess options", ["loadTimeoutMs: expected an integer between 1 and 2147483647"]);
   }
-  const path = resolve(options.dbPath);
+  // A file path is made absolute; a postgres:// URL is kept as it is.
+  const path = absoluteDbPath(options.dbPath);
   // Listen from the start, so a signal during start-up ends the process cleanly too.
   const signals = listenForShutdown();
   try {
@@ -304,9 +306,9 @@ async function runWorker({ db, path, config, handlers, log, signals, quiet }: Wo
     crashPolicy: config.crashPolicy,
     timeoutMs: config.timeoutMs,
     taskTimeouts: config.taskTimeouts,
+    taskLogs: config.taskLogs,
     handlers,
     logger: log,
-    taskLogs: config.taskLogs,
     onEvent,
   });
   workerId = worker.workerId;
@@ -324,7 +326,7 @@ async function runWorker({ db, path, config, handlers, log, signals, quiet }: Wo
   }
   if (!quiet) {
     err(
-      `prismq worker ${workerId}: database ${path} (${db.driver.name}), strategy ${config.strategy}, ` +
+      `prismq worker ${workerId}: database ${displayDbPath(path)} (${db.driver.name}), strategy ${config.strategy}, ` +
         `concurrency ${config.concurrency}, lease ${config.leaseMs} ms, types ${Object.keys(handlers).join(", ")}`,
     );
   }

@@ -20,11 +20,17 @@ import { checkKeyOptions, keyedInsert } from "./controls/uniqueness.ts";
 import { clearRateLimit, type QueueControl, type RateLimit, readControls, setPaused, setRateLimit } from "./controls/index.ts";
 import { type PurgeOptions, purgeTasks, type RedriveOptions, redriveTasks } from "./retention/index.ts";
 import { rowToTask, type Task, TASK_STATUSES, type TaskStatus } from "./task.ts";
+import type { ClientEnqueueInput, EnqueueArgs, TaskMap, TaskSchemas } from "./tasks.ts";
 
 const NO_OPTIONS: EnqueueOptions = Object.freeze({});
 
-/** Options of {@link QueueClient}. */
-export interface QueueClientOptions {
+/** Options of {@link QueueClient}; `S` is inferred from `tasks`. */
+export interface QueueClientOptions<S extends TaskSchemas = TaskSchemas> {
+  /**
+   * The task map from `defineTasks`: types `enqueue`/`enqueueMany` at compile time and checks
+   * each payload against its type's schema at run time, like `schemas`.
+   */
+  readonly tasks?: TaskMap<S> | undefined;
   /**
    * Payload schemas by task type (zod, valibot, or anything implementing Standard Schema). An
    * enqueue of that type stores the schema's output, or is refused with nothing stored.
@@ -95,27 +101,27 @@ function serialise(value: unknown, what: string): string {
  * const id = await client.enqueue("video_processing", { video_id: "abc" }, { priority: 50 });
  * ```
  */
-export class QueueClient {
+export class QueueClient<S extends TaskSchemas = TaskSchemas> {
   readonly #db: QueueDatabase;
   readonly #schemas: Readonly<Record<string, StandardSchemaV1>>;
 
   /** A client on an open {@link QueueDatabase}. */
-  constructor(db: QueueDatabase, options: QueueClientOptions = {}) {
+  constructor(db: QueueDatabase, options: QueueClientOptions<S> = {}) {
     this.#db = db;
-    this.#schemas = { ...options.schemas };
+    this.#schemas = { ...options.schemas, ...options.tasks?.schemas };
   }
 
   /**
    * Adds a task and returns its id. With an `idempotencyKey` that is already stored, returns the
    * existing task's id and stores nothing.
    */
-  async enqueue(type: string, payload?: unknown, options?: EnqueueOptions): Promise<number> {
-    const [id] = await this.enqueueMany([{ type, payload, options }]);
+  async enqueue<K extends keyof S & string>(type: K, ...[payload, options]: EnqueueArgs<S, K>): Promise<number> {
+    const [id] = await this.enqueueMany([{ type, payload, options } as ClientEnqueueInput<S, EnqueueInput>]);
     return id!;
   }
 
   /** Adds several tasks in one transaction: all are stored, or none. Ids come back in order. */
-  async enqueueMany(tasks: readonly EnqueueInput[]): Promise<number[]> {
+  async enqueueMany(tasks: readonly ClientEnqueueInput<S, EnqueueInput>[]): Promise<number[]> {
     if (!Array.isArray(tasks)) throw new QueueValidationError("enqueueMany expects an array of tasks");
     if (tasks.length === 0) return [];
     const now = this.#db.clock.now();

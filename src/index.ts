@@ -29,6 +29,18 @@ export { type Capabilities, rowToTask, type Task, TASK_STATUSES, type TaskStatus
 export { defaultDbPath, QueueDatabase, type QueueDatabaseOptions, type QueueTransaction } from "./database.ts";
 export { type EnqueueInput, QueueClient, type QueueClientOptions, type QueueStats, type WaitOptions } from "./client.ts";
 export {
+  type ClientEnqueueInput,
+  defineTasks,
+  type EnqueueArgs,
+  type TaskInput,
+  type TaskMap,
+  type TaskOutput,
+  type TaskSchemas,
+  type TypedEnqueueInput,
+  type TypedTaskType,
+  type UntypedTaskType,
+} from "./tasks.ts";
+export {
   type MissedRunPolicy,
   occurrenceKey,
   QueueScheduler,
@@ -47,6 +59,7 @@ export {
   type TaskHandler,
   type WorkerEvent,
   type WorkerRunStats,
+  type WorkerTasks,
 } from "./worker.ts";
 export type { BackoffOptions, EnqueueOptions, ListOptions, WorkerHooks } from "./options.ts";
 export { encodeProgress, encodeResult, PROGRESS_MAX_BYTES, RESULT_MAX_BYTES, writeProgress } from "./progress.ts";

@@ -26,6 +26,8 @@ import { TaskRunner } from "./worker/task-runner.ts";
 import { listenForWork, type WorkWakeups } from "./internal/work-wake.ts";
 import { writeProgress } from "./progress.ts";
 import { QueueScheduler } from "./schedules/scheduler.ts";
+import { runScheduleTicks } from "./schedules/ticker.ts";
+import type { TaskMap, TaskOutput, TaskSchemas, TypedTaskType, UntypedTaskType } from "./tasks.ts";
 import type { RegisterOptions, TaskHandler, WorkerRunStats } from "./worker/types.ts";
 
 export type { QueueWorkerOptions } from "./options.ts";
@@ -37,6 +39,12 @@ export type {
   WorkerEvent,
   WorkerRunStats,
 } from "./worker/types.ts";
+
+/** The typed task map a worker may be given (only its types matter at run time: none). */
+export interface WorkerTasks<S extends TaskSchemas> {
+  /** From `defineTasks`: types `register`'s type and handler payload at compile time. */
+  readonly tasks?: TaskMap<S> | undefined;
+}
 
 // Waking the loop with a reason of our own: a bare abort() builds a DOMException each time.
 const WOKEN = Symbol("woken");
@@ -55,7 +63,7 @@ const RegisterOptionsSchema = z.strictObject({ timeoutMs: z.optional(z.number().
  * await worker.stop(); // claims nothing new, waits for running handlers
  * ```
  */
-export class QueueWorker {
+export class QueueWorker<S extends TaskSchemas = TaskSchemas> {
   readonly #db: QueueDatabase;
   readonly #handlers = new Map<string, TaskHandler>();
   readonly #id: string;
@@ -98,8 +106,8 @@ export class QueueWorker {
    * A worker on an open {@link QueueDatabase}; nothing runs until {@link start} or {@link processOnce}.
    * `operations` is for the conformance suite's deliberately broken variants only.
    */
-  constructor(db: QueueDatabase, options: QueueWorkerOptions = {}, /** @internal */ operations?: OperationsFactory) {
-    const { handlers, nonRetryableErrors, random = Math.random, onEvent, logger, ...rest } = options;
+  constructor(db: QueueDatabase, options: QueueWorkerOptions & WorkerTasks<S> = {}, /** @internal */ operations?: OperationsFactory) {
+    const { handlers, nonRetryableErrors, random = Math.random, onEvent, logger, tasks: _tasks, ...rest } = options;
     const o = parseOptions(WorkerOptionsSchema, rest, "QueueWorker options");
     checkWorkerOptionRules(o, (key) => key, (issues) => new QueueValidationError("invalid QueueWorker options", issues), "QueueWorker options");
     this.#db = db;
@@ -148,7 +156,7 @@ export class QueueWorker {
       timeoutOf: (type) => this.#typeTimeouts.get(type) ?? this.#timeoutMs,
       progress: (task, value) => writeProgress(db, task, value),
     });
-    for (const [type, handler] of Object.entries(handlers ?? {})) this.register(type, handler);
+    for (const [type, handler] of Object.entries(handlers ?? {})) (this as unknown as QueueWorker).register(type, handler);
   }
 
   /** This worker's id, as written to `locked_by`. */
@@ -175,7 +183,10 @@ export class QueueWorker {
    * Adds (or replaces) the handler for a task type. Only registered types are claimed.
    * `options.timeoutMs`, when given, sets this type's handler timeout (0: none).
    */
-  register<P = unknown>(type: string, handler: TaskHandler<P>, options?: RegisterOptions): this {
+  register<K extends TypedTaskType<S>>(type: K, handler: TaskHandler<TaskOutput<S, K>>, options?: RegisterOptions): this;
+  /** Untyped worker (no `tasks`): any type, the payload typed by `P` (default `unknown`). */
+  register<P = unknown>(type: UntypedTaskType<S>, handler: TaskHandler<P>, options?: RegisterOptions): this;
+  register(type: string, handler: TaskHandler, options?: RegisterOptions): this {
     if (typeof type !== "string" || type.length === 0) throw new QueueValidationError("task type must be a non-empty string");
     if (typeof handler !== "function") throw new QueueValidationError(`handler for "${type}" must be a function`);
     const timeoutMs = parseOptions(RegisterOptionsSchema, options, `register options of "${type}"`).timeoutMs;
@@ -285,7 +296,9 @@ export class QueueWorker {
     // Prefetch: a claim takes a whole batch even when fewer slots are free; the rest wait here.
     const prefetch = grouped && this.#batchSize > this.#concurrency;
     const beating = this.#heartbeatMs > 0 ? this.#beat(stop) : Promise.resolve();
-    const scheduling = this.#scheduleMs > 0 ? this.#tickSchedules(stop) : Promise.resolve();
+    const scheduling = this.#scheduleMs > 0
+      ? runScheduleTicks(this.#scheduler, this.#db.clock, this.#scheduleMs, stop, () => this.#wake?.(), (err) => this.#report.error(err, "schedule"))
+      : Promise.resolve();
     for (;;) {
       const stopping = stop.aborted;
       while (!stopping && this.#buffer.size > 0 && this.#runner.running < this.#concurrency) this.#launch(this.#buffer.take()!, grouped);
@@ -363,26 +376,6 @@ export class QueueWorker {
       // woken before the time ran out
     } finally {
       this.#wake = null;
-    }
-  }
-
-  /**
-   * Enqueues due schedule occurrences every `scheduleIntervalMs` until stopped, and wakes the
-   * loop when it enqueued something. Many workers may do this at once (each occurrence once).
-   */
-  async #tickSchedules(stop: AbortSignal): Promise<void> {
-    for (;;) {
-      try {
-        const r = await this.#scheduler.tick();
-        if (r.enqueued > 0) this.#wake?.();
-      } catch (err) {
-        this.#report.error(err, "schedule");
-      }
-      try {
-        await this.#db.clock.sleep(this.#scheduleMs, stop);
-      } catch {
-        return;
-      }
     }
   }
 

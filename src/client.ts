@@ -21,6 +21,7 @@ import { clearRateLimit, type QueueControl, type RateLimit, readControls, setPau
 import { type PurgeOptions, purgeTasks, type RedriveOptions, redriveTasks } from "./retention/index.ts";
 import { rowToTask, type Task, TASK_STATUSES, type TaskStatus } from "./task.ts";
 import type { ClientEnqueueInput, EnqueueArgs, TaskMap, TaskSchemas } from "./tasks.ts";
+import { waitForTask, watchTask, type WatchOptions } from "./watch.ts";
 
 const NO_OPTIONS: EnqueueOptions = Object.freeze({});
 
@@ -274,6 +275,20 @@ export class QueueClient<S extends TaskSchemas = TaskSchemas> {
   /** Deletes finished tasks and their logs by status and age; returns how many. */
   purge(options?: PurgeOptions): Promise<number> {
     return purgeTasks(this.#db, options);
+  }
+
+  /**
+   * Yields the task now and after each change of its status or progress, made by any process,
+   * ending with its final status; polls with backoff (no busy loop). {@link WaitTimeoutError}
+   * after `timeoutMs`, {@link TaskNotFoundError} for no such task.
+   */
+  watch(id: number, options?: WatchOptions): AsyncGenerator<Task, void, undefined> {
+    return watchTask((i) => this.getTask(i), this.#db.clock, this.#id(id), options);
+  }
+
+  /** Resolves with the task once it is completed, failed, cancelled or dead-lettered; see {@link watch}. */
+  waitFor(id: number, options?: WatchOptions): Promise<Task> {
+    return waitForTask((i) => this.getTask(i), this.#db.clock, this.#id(id), options);
   }
 
   /** Counts by status (every status present, zero if none) and the total. */

@@ -21,6 +21,7 @@ export const QUEUE_ERROR_CODES = [
   "NON_RETRYABLE",
   "TASK_CANCELLED",
   "TASK_TIMEOUT",
+  "WAIT_TIMEOUT",
 ] as const;
 /** One of {@link QUEUE_ERROR_CODES}. */
 export type QueueErrorCode = (typeof QUEUE_ERROR_CODES)[number];
@@ -193,6 +194,28 @@ export class TaskTimeoutError extends QueueError {
     super(`task ${taskId} timed out after ${timeoutMs} ms`);
     this.taskId = taskId;
     this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * `QueueClient.waitFor` / `watch` gave up: the task had not reached a final status within the
+ * wait's `timeoutMs`. The task itself is untouched.
+ */
+export class WaitTimeoutError extends QueueError {
+  /** The wait ran out, not the task. */
+  override readonly code: QueueErrorCode = "WAIT_TIMEOUT";
+  /** The task waited for. */
+  readonly taskId: number;
+  /** The wait's limit. */
+  readonly timeoutMs: number;
+  /** Its status when the wait gave up. */
+  readonly lastStatus: string;
+  /** The message names the task, the limit and the status it was left in. */
+  constructor(taskId: number, timeoutMs: number, lastStatus: string) {
+    super(`task ${taskId} did not finish within ${timeoutMs} ms (still ${lastStatus})`);
+    this.taskId = taskId;
+    this.timeoutMs = timeoutMs;
+    this.lastStatus = lastStatus;
   }
 }
 

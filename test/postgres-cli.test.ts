@@ -32,7 +32,7 @@ function prismq(args: readonly string[], env: Record<string, string> = {}, nodeA
   const r = spawnSync(process.execPath, [...nodeArgs, DIST_CLI, ...args], {
     cwd: ROOT,
     encoding: "utf8",
-    timeout: 30_000,
+    timeout: 90_000, // a busy CI machine starts Node slowly
     env: { ...process.env, PRISMQ_QUEUE_DB_PATH: join(dir, "default.db"), ...env },
   });
   if (r.error !== undefined) throw r.error;
@@ -132,7 +132,7 @@ describe("prismq CLI on PostgreSQL (built dist/cli.js)", pgSuiteOptions(), () =>
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
     try {
-      const deadline = Date.now() + 20_000;
+      const deadline = Date.now() + 90_000;
       for (;;) {
         const done = await queryDatabase<{ n: string }>(pg.url, "select count(*) as n from task_queue where type = 'record' and status = 'completed'");
         if (Number(done[0]!.n) === 20) break;

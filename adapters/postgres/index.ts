@@ -215,9 +215,8 @@ function query(conn: PgSql, stmt: Statement): PgQuery {
  * transaction on one connection in one round trip (BEGIN, statements, COMMIT pipelined: measured
  * 215 → 309 tasks/s draining 2 000 tasks with one worker of concurrency 8 on a loaded host,
  * against `sql.begin`, which waits for BEGIN before the statements and for them before COMMIT);
- * a transaction the core opens with
- * its dialect's `BEGIN` pins one connection until `COMMIT`/`ROLLBACK` (`QueueDatabase` lets
- * nothing else through meanwhile).
+ * a transaction the core opens with its dialect's `BEGIN` pins one connection until
+ * `COMMIT`/`ROLLBACK` (`QueueDatabase` lets nothing else through meanwhile).
  */
 class PostgresDriver implements Driver {
   readonly name = "postgres";

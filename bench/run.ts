@@ -24,6 +24,7 @@ import { measureLatency, type Latencies } from "./latency.bench.ts";
 import { lifecycleOnce } from "./lifecycle.bench.ts";
 import { peerOnce, peerRate, plainjobOps, plainjobProcesses, type PeerResult, type PlainjobOps } from "./peers.bench.ts";
 import { issueTable } from "./issue-table.ts";
+import { backlogTable, measureBacklog, type BacklogLatency } from "./backlog.bench.ts";
 import { processesOnce } from "./processes.bench.ts";
 import { progress, rateRow, type ResultRow } from "./stats.ts";
 
@@ -84,7 +85,10 @@ interface PerDriver {
   pragmas: Record<string, unknown>;
 }
 const results: Record<string, PerDriver> = {};
-const totalSteps = drivers.length * 4 + (withPeers ? 4 : 0);
+/** Backlog sizes of the claim-latency-by-strategy scenario (better-sqlite3 only). */
+const BACKLOGS = quick ? [1_000, 10_000] : [1_000, 10_000, 100_000];
+let backlog: BacklogLatency | null = null;
+const totalSteps = drivers.length * 4 + (withPeers ? 4 : 0) + (drivers.some((d) => d.name === "better-sqlite3") ? 1 : 0);
 let step = 0;
 const next = (what: string): void => progress(`[${++step}/${totalSteps}] ${what}`);
 
@@ -142,6 +146,10 @@ for (const d of drivers) {
     if (duplicates > 0 || missing > 0) throw new Error(`${d.name}, ${p} processes: ${duplicates} duplicate and ${missing} missing executions`);
   }
   results[d.name] = { ceiling, latency, lifecycle, processes, ...info };
+  if (d.name === "better-sqlite3") {
+    next(`${d.name}: claim latency by strategy at ${BACKLOGS.join(", ")} queued`);
+    backlog = await measureBacklog(d, BACKLOGS, quick ? 50 : 200);
+  }
 }
 
 const peers: Record<string, { runs: PeerResult[]; rate: number } | { error: string }> = {};
@@ -286,6 +294,11 @@ if (ref !== undefined) {
   const issue = issueTable(ref, pj !== undefined && "rate" in pj ? pj.rate : null, pjOps, pjProcs);
   console.log(`\nIssue 12's table (better-sqlite3, one run):\n\n${issue}\n`);
   md.push("", "## Issue 12's table", "", issue);
+  if (backlog !== null) {
+    const bt = backlogTable(backlog, BACKLOGS);
+    console.log(`Claim latency by strategy and backlog (better-sqlite3):\n\n${bt}\n`);
+    md.push("", "## Claim latency by strategy and backlog", "", bt);
+  }
   writeFileSync(`${base}.md`, `${md.join("\n")}\n`);
 }
 console.table(goals.map((g) => ({ goal: g.goal, measured: g.measured, met: g.met ? "yes" : "NO" })));

@@ -16,7 +16,10 @@
  * total. For `WEIGHTED_RANDOM` each eligible task is drawn with probability
  * `w / Σw` where `w = 1 / max(priority, 1)`: priority 50 is twice as likely as priority 100, and
  * no eligible task has zero chance (no starvation). The draw uses the worker's injected random
- * source, so a seeded source gives a repeatable sequence.
+ * source, so a seeded source gives a repeatable sequence. So that a claim does not grow with the
+ * backlog, the draw is among the 64 oldest eligible tasks of each priority (all of them while a
+ * priority has no more): exact as stated up to that depth; beyond it a crowded priority counts
+ * as 64 tasks, and its newer tasks wait until older ones of their priority are drawn.
  *
  * @module
  */

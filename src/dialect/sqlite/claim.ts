@@ -8,6 +8,7 @@
 import type { SqlValue, Statement } from "../../driver.ts";
 import type { ClaimStrategy } from "../../strategies.ts";
 import { transitionLogParams, transitionLogPrefix } from "./log.ts";
+import { CONTROLS_FILTER, limitAfterEarlierClaims } from "./controls.ts";
 import type { ClaimParams } from "../types.ts";
 export type { ClaimParams };
 
@@ -26,6 +27,16 @@ const INDEX: Record<Exclude<ClaimStrategy, "WEIGHTED_RANDOM">, string> = {
   PRIORITY: "ix_task_status_prio_time",
 };
 
+/**
+ * The FIFO/LIFO index, made by the first such claim (migration 7 dropped it so that the default
+ * PRIORITY queue does not write it on every enqueue and claim). Run first in the claim's
+ * transaction; once the index exists it changes nothing.
+ */
+const QUEUED_TIME_INDEX: Statement = Object.freeze({
+  sql: `CREATE INDEX IF NOT EXISTS ix_task_queued_time ON task_queue (run_after_utc, id) WHERE status = 'queued'`,
+  params: Object.freeze([]),
+});
+
 /** Filters shared by every claim: runnable, a handled type, requirements met. */
 function eligible(types: readonly string[], capabilities: string): { where: string; params: SqlValue[] } {
   const typeFilter = types.length > 0 ? ` AND type IN (${types.map(() => "?").join(", ")})` : "";
@@ -36,7 +47,8 @@ function eligible(types: readonly string[], capabilities: string): { where: stri
     `SELECT 1 FROM json_each(task_queue.compatibility) AS c` +
     ` WHERE c.value IS NOT json_extract(?, '$."' || c.key || '"')) ELSE 0 END)`;
   return {
-    where: `status = 'queued' AND run_after_utc <= ?${typeFilter}${compat}`,
+    // Paused and rate-limited types are left out (rate-limited ones are claimed by controls.ts).
+    where: `status = 'queued' AND run_after_utc <= ?${typeFilter}${compat}${CONTROLS_FILTER}`,
     params: [...types, capabilities],
   };
 }
@@ -61,21 +73,40 @@ function orderedPick(strategy: Exclude<ClaimStrategy, "WEIGHTED_RANDOM">, p: Cla
   return {
     // The limit is written into the text, not bound: measured, a bound `LIMIT ?` made the pick
     // several times slower. `limit` is a checked integer, and each value is one cached statement.
-    sql: `SELECT id FROM task_queue INDEXED BY ${INDEX[strategy]} WHERE ${e.where} ORDER BY ${ORDER[strategy]} LIMIT ${checkedLimit(limit)}`,
-    params: [p.now, ...e.params],
+    // After rate-limited claims in the same batch (p.batchId), less what they took.
+    sql: `SELECT id FROM task_queue INDEXED BY ${INDEX[strategy]} WHERE ${e.where} ORDER BY ${ORDER[strategy]} LIMIT ${p.batchId !== undefined ? limitAfterEarlierClaims(checkedLimit(limit)) : checkedLimit(limit)}`,
+    params: p.batchId !== undefined ? [p.now, ...e.params, p.batchId] : [p.now, ...e.params],
   };
 }
 
-// A running sum of weights in (priority, run_after_utc, id) order; the first row whose running
-// sum exceeds u × total is drawn. If rounding leaves no such row (u very near 1), the last row.
+/**
+ * How many runnable tasks of each priority a weighted draw considers: the oldest ones of each
+ * band (in `run_after_utc, id` order). Measured at 10k queued, summing the weights of every
+ * eligible row took ~65 ms per claim; with the candidates bounded a claim costs one index seek
+ * per distinct priority plus at most this many rows of each (see README "Performance").
+ */
+export const WEIGHTED_CANDIDATES_PER_PRIORITY = 64;
+
+// The distinct priorities of queued rows, walked on ix_task_status_prio_time one seek each.
+const BANDS =
+  `WITH RECURSIVE bands(p) AS (` +
+  `SELECT (SELECT priority FROM task_queue INDEXED BY ix_task_status_prio_time WHERE status = 'queued' ORDER BY priority LIMIT 1)` +
+  ` UNION ALL SELECT (SELECT priority FROM task_queue INDEXED BY ix_task_status_prio_time` +
+  ` WHERE status = 'queued' AND priority > bands.p ORDER BY priority LIMIT 1) FROM bands WHERE bands.p IS NOT NULL)`;
+
+// Candidates: the first WEIGHTED_CANDIDATES_PER_PRIORITY eligible rows of every band. Then a
+// running sum of weights in (priority, run_after_utc, id) order; the first candidate whose running
+// sum exceeds u × total is drawn. If rounding leaves no such row (u very near 1), the last one.
 function weightedPick(p: ClaimParams, u: number): Pick {
   const e = eligible(p.types, p.capabilities);
   return {
     sql:
-      `SELECT id FROM (SELECT id,` +
+      `${BANDS} SELECT id FROM (SELECT id,` +
       ` SUM(1.0 / max(priority, 1)) OVER (ORDER BY priority, run_after_utc, id ROWS UNBOUNDED PRECEDING) AS cum,` +
       ` SUM(1.0 / max(priority, 1)) OVER () AS total` +
-      ` FROM task_queue WHERE ${e.where})` +
+      ` FROM bands JOIN task_queue ON task_queue.id IN (SELECT id FROM task_queue INDEXED BY ix_task_status_prio_time` +
+      ` WHERE ${e.where} AND priority = bands.p ORDER BY run_after_utc, id LIMIT ${WEIGHTED_CANDIDATES_PER_PRIORITY})` +
+      ` WHERE bands.p IS NOT NULL)` +
       ` ORDER BY CASE WHEN cum > ? * total THEN 0 ELSE 1 END, CASE WHEN cum > ? * total THEN cum ELSE -cum END` +
       ` LIMIT 1`,
     params: [p.now, ...e.params, u, u],
@@ -110,7 +141,8 @@ function claimLog(pick: Pick, p: ClaimParams): Statement {
  * Claims up to `limit` tasks in one statement: the subquery picks them in the strategy's order
  * and the UPDATE leases them. SQLite runs the whole statement under one write lock, so two
  * workers can never claim the same row. With `withLog`, the log INSERT comes first: the claim
- * is then the last statement of the returned list.
+ * is then the last statement of the returned list (FIFO and LIFO put the creation of their index,
+ * a no-op once made, first).
  */
 export function claimOrdered(
   strategy: Exclude<ClaimStrategy, "WEIGHTED_RANDOM">,
@@ -120,12 +152,14 @@ export function claimOrdered(
 ): Statement[] {
   const pick = orderedPick(strategy, p, limit);
   const claim = claimWith(pick, p, limit === 1);
-  return withLog ? [claimLog(pick, p), claim] : [claim];
+  const index = strategy === "PRIORITY" ? [] : [QUEUED_TIME_INDEX];
+  return withLog ? [...index, claimLog(pick, p), claim] : [...index, claim];
 }
 
 /**
  * Claims one task drawn with probability proportional to `1 / max(priority, 1)`, using the
- * caller's uniform `u` in [0, 1). Same shape as {@link claimOrdered}.
+ * caller's uniform `u` in [0, 1), among the oldest {@link WEIGHTED_CANDIDATES_PER_PRIORITY}
+ * runnable tasks of each priority. Same shape as {@link claimOrdered}.
  */
 export function claimWeightedRandom(p: ClaimParams, u: number, withLog = false): Statement[] {
   const pick = weightedPick(p, u);

@@ -49,7 +49,7 @@ for (const driver of DRIVERS) {
     it("get: the task with its last run; 404 TASK_NOT_FOUND for an unknown id; 400 for a bad id", async () => {
       const { app, db, close } = await setup(driver);
       const { id } = (await req(app, "POST", "/api/v1/tasks", { body: { type: "t", payload: { n: 1 } } })).body;
-      const worker = new core.QueueWorker(db, { heartbeatIntervalMs: 0, handlers: { t: async () => {} } });
+      const worker = new core.QueueWorker(db, { heartbeatIntervalMs: 0, taskLogs: "all", handlers: { t: async () => {} } });
       assert.equal(await worker.processOnce(), 1);
       const r = await req(app, "GET", `/api/v1/tasks/${id}`);
       assert.equal(r.status, 200);

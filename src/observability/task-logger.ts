@@ -22,22 +22,16 @@ import type { SqlValue, Statement } from "../driver.ts";
 import { describeThrown, isQueueError, QueueValidationError } from "../errors.ts";
 import * as z from "zod/mini";
 import { parseOptions } from "../options.ts";
-import { decodeJson, encodeJsonObject } from "../dialect/json.ts";
+import { decodeJson } from "../dialect/json.ts";
 import type { QueueDialect } from "../dialect/dialect.ts";
 import { sqliteDialect } from "../dialect/sqlite/index.ts";
-import { transitionLevel, transitionMessage } from "../dialect/transition.ts";
-import { TASK_STATUSES, type TaskStatus } from "../task.ts";
+import type { TaskStatus } from "../task.ts";
 import { type AppLogger, consoleLogger, silentLogger } from "./app-logger.ts";
 
 export { type AppLogger, consoleLogger, silentLogger };
 
-/** Log levels of `task_logs.level`, least to most severe (the seed's names). */
-export const LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] as const;
-/** One of {@link LOG_LEVELS}. */
-export type LogLevel = (typeof LOG_LEVELS)[number];
-
-/** Free-form, JSON-serialisable details of a log entry. */
-export type LogDetails = Readonly<Record<string, unknown>>;
+import { LOG_LEVELS, checkTaskId, eventEntry, transitionEntry, errorEntry, retryEntry, type LogEntry, type LogLevel, type LogDetails } from "./log-entries.ts";
+export { LOG_LEVELS, type LogDetails, type LogLevel } from "./log-entries.ts";
 
 /** One row of `task_logs`, decoded. */
 export interface TaskLog {
@@ -63,110 +57,12 @@ export interface TaskLogQuery {
   readonly limit?: number | undefined;
 }
 
-const MAX_TEXT = 8000;
 const DAY_MS = 86_400_000;
 
 const TaskLogQuerySchema = z.strictObject({
   level: z.optional(z.enum(LOG_LEVELS)),
   limit: z.optional(z.int().check(z.gte(1), z.lte(100_000))),
 });
-
-function checkTaskId(taskId: unknown): number {
-  if (typeof taskId !== "number" || !Number.isSafeInteger(taskId) || taskId < 1) {
-    throw new QueueValidationError("invalid task log", [`taskId: expected a positive integer, got ${String(taskId)}`]);
-  }
-  return taskId;
-}
-
-function checkLevel(level: unknown): LogLevel {
-  if (!(LOG_LEVELS as readonly unknown[]).includes(level)) {
-    throw new QueueValidationError("invalid task log", [`level: expected one of ${LOG_LEVELS.join(", ")}, got ${String(level)}`]);
-  }
-  return level as LogLevel;
-}
-
-function checkStatus(status: unknown, what: string): TaskStatus {
-  if (!(TASK_STATUSES as readonly unknown[]).includes(status)) {
-    throw new QueueValidationError("invalid task transition", [`${what}: expected one of ${TASK_STATUSES.join(", ")}, got ${String(status)}`]);
-  }
-  return status as TaskStatus;
-}
-
-function checkCount(value: unknown, what: string, min: number): number {
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min) {
-    throw new QueueValidationError("invalid task retry", [`${what}: expected an integer >= ${min}, got ${String(value)}`]);
-  }
-  return value;
-}
-
-function clip(text: string): string {
-  return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}…` : text;
-}
-
-/** What one log row says, before it has a task and a time. */
-interface LogEntry {
-  readonly level: LogLevel;
-  readonly message: string;
-  readonly details: LogDetails | null;
-  /** `details` as stored. */
-  readonly detailsText: string | null;
-}
-
-/** The caller's details, checked before they are merged into a composed entry's own. */
-function checkDetails(details: unknown): LogDetails | null {
-  if (details === undefined || details === null) return null;
-  if (typeof details !== "object" || Array.isArray(details)) {
-    throw new QueueValidationError("invalid task log", ["details: expected a JSON object"]);
-  }
-  return details as LogDetails;
-}
-
-function eventEntry(level: unknown, message: unknown, details: unknown): LogEntry {
-  const lvl = checkLevel(level);
-  if (typeof message !== "string") throw new QueueValidationError("invalid task log", ["message: expected a string"]);
-  const d = checkDetails(details);
-  return { level: lvl, message, details: d, detailsText: d === null ? null : encodeJsonObject(d, "task log details") };
-}
-
-// The seed's levels: a transition into failed/dead_letter is an ERROR, into completed an INFO,
-// anything else (claims, retries, cancels) DEBUG.
-function transitionEntry(fromStatus: unknown, toStatus: unknown, details: unknown): LogEntry {
-  const extra = checkDetails(details);
-  const from = checkStatus(fromStatus, "fromStatus");
-  const to = checkStatus(toStatus, "toStatus");
-  return eventEntry(transitionLevel(to), transitionMessage(from, to), { from_status: from, to_status: to, ...extra });
-}
-
-function errorEntry(error: unknown, details: unknown): LogEntry {
-  const extra = checkDetails(details);
-  // Anything may be thrown, even a value that cannot be printed; describeThrown never throws.
-  const d = describeThrown(error);
-  const name = d.name;
-  const message = clip(d.message);
-  const stack = d.stack === null ? null : clip(d.stack);
-  return eventEntry("ERROR", `Task error: ${name}: ${message}`, {
-    error_type: name,
-    error_message: message,
-    stack,
-    ...extra,
-  });
-}
-
-function retryEntry(attempt: unknown, maxAttempts: unknown, nextRunAfter: unknown, details: unknown): LogEntry {
-  const extra = checkDetails(details);
-  const a = checkCount(attempt, "attempt", 0);
-  const max = checkCount(maxAttempts, "maxAttempts", 1);
-  const at = nextRunAfter instanceof Date ? nextRunAfter.getTime() : nextRunAfter;
-  if (typeof at !== "number" || !Number.isFinite(at)) {
-    throw new QueueValidationError("invalid task retry", ["nextRunAfter: expected epoch ms or a valid Date"]);
-  }
-  return eventEntry("WARNING", `Retry scheduled: attempt ${a}/${max}`, {
-    attempt: a,
-    max_attempts: max,
-    next_run_after: toSqlTime(at),
-    ...extra,
-  });
-}
 
 /** Options of the statement builders below. */
 export interface LogInsertOptions {

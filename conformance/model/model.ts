@@ -18,6 +18,9 @@ export const CATEGORIES = [
   "strategy-ordering",
   "nothing-lost",
   "exactly-once",
+  "rate-limit",
+  "pause",
+  "uniqueness",
 ] as const;
 /** One of {@link CATEGORIES}. */
 export type Category = (typeof CATEGORIES)[number];

@@ -38,6 +38,7 @@ import {
 import { type BackoffSpec, type Category, formulaBackoff, type OrderedStrategy, QueueModel } from "./model.ts";
 import type { QueueReal } from "./real.ts";
 import { SCHEDULE_PROPERTY, scheduleExactlyOnceProperty, scheduleMissedPolicyProperty } from "./schedule-properties.ts";
+import { FEATURE_PROPERTY, pauseProperty, rateLimitProperty, uniquenessProperty } from "./feature-properties.ts";
 
 /** Property names, as the test names and as the self-test refers to them. */
 export const PROPERTY = {
@@ -52,6 +53,9 @@ export const PROPERTY = {
   concurrencySharedStore: "real concurrency: workers on separate connections to one store run every task exactly once",
   scheduleExactlyOnce: SCHEDULE_PROPERTY.exactlyOnce,
   scheduleMissedPolicy: SCHEDULE_PROPERTY.missedPolicy,
+  rateLimit: FEATURE_PROPERTY.rateLimit,
+  pause: FEATURE_PROPERTY.pause,
+  uniqueness: FEATURE_PROPERTY.uniqueness,
 } as const;
 /** One of the property names. */
 export type PropertyName = (typeof PROPERTY)[keyof typeof PROPERTY];
@@ -456,6 +460,9 @@ export const QUEUE_PROPERTIES: readonly QueueProperty[] = [
   concurrencySharedStore(),
   scheduleExactlyOnceProperty(),
   scheduleMissedPolicyProperty(),
+  rateLimitProperty(),
+  pauseProperty(),
+  uniquenessProperty(),
 ];
 
 /** The property with this name. */

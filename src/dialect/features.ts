@@ -63,9 +63,10 @@ export interface FeatureStatements {
   /** Rows `type` of the rate-limited types. */
   selectLimitedTypes(): Statement;
   /**
-   * A claim of tasks of one rate-limited `type` in `strategy` order, at most `limit` minus the
-   * tasks this worker already claimed earlier in the batch, and at most the starts left in the
-   * type's window: [log?, claim (RETURNING *), count]. The claim is the second-to-last statement.
+   * A claim of tasks of one rate-limited `type` in `strategy` order (PRIORITY's for
+   * WEIGHTED_RANDOM), at most `limit` less what the claims before it in the batch took (recorded
+   * under `p.batchId`), and at most the starts left in the type's window: [log?, claim
+   * (RETURNING *), count]. The claim is the second-to-last statement.
    */
   claimLimited(strategy: ClaimStrategy, p: ClaimParams, type: string, limit: number, withLog: boolean): Statement[];
   /** Finished tasks of `status` finished at or before `before`, at most `limit`, with their logs: [logs, tasks]. */

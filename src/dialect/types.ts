@@ -38,6 +38,12 @@ export interface ClaimParams {
   readonly types: readonly string[];
   /** JSON object of the worker's capabilities. */
   readonly capabilities: string;
+  /**
+   * Set when claims of rate-limited types run in the same batch: a token unique to the batch,
+   * under which each of them records how many it took, so the claims after them take at most
+   * their limit less those.
+   */
+  readonly batchId?: string | undefined;
 }
 
 /** The fence every lease holder's write carries. */

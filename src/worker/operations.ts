@@ -16,6 +16,7 @@ import type { ClaimStrategy } from "../strategies.ts";
 import { rowToTask, type Task, type TaskStatus } from "../task.ts";
 import { taskErrorLogInsert, taskRetryLogInsert, taskTransitionLogInsert } from "../observability/task-logger.ts";
 import type { OutcomeRecord } from "./types.ts";
+import { LimitedTypes } from "../controls/limited.ts";
 
 /** What the operations need to know of their worker. @internal */
 export interface OperationsContext {
@@ -92,6 +93,8 @@ function compareRowsFor(strategy: ClaimStrategy): (a: Row, b: Row) => number {
 export function dialectBatchOperations(ctx: OperationsContext): BatchOperations {
   const { workerId, settings } = ctx;
   const sql = ctx.db.dialect.transitions;
+  const features = ctx.db.dialect.features;
+  const limitedTypes = new LimitedTypes(ctx.random);
   const log = { ifPreviousChanged: true, dialect: ctx.db.dialect } as const;
   const { strategy } = settings;
   // "all": every transition; "failures": retries, failures and dead-letters only (a claim, a
@@ -115,18 +118,28 @@ export function dialectBatchOperations(ctx: OperationsContext): BatchOperations 
       };
       const stmts: Statement[] = sql.reclaimExpired(nowText, settings.crashPolicy);
       const claimAt: number[] = [];
-      const add = (claim: Statement[]): void => {
+      const add = (claim: Statement[], fromEnd = 1): void => {
         stmts.push(...claim);
-        claimAt.push(stmts.length - 1); // the claim is the last of its statements
+        claimAt.push(stmts.length - fromEnd); // the claim is the last of its statements (rate-limited: second to last)
+      };
+      // Rate-limited types (src/controls/limited.ts): their own claims, first for ordered strategies.
+      const limited = limitedTypes.claimable(params.types);
+      const batchId = limited.length > 0 ? limitedTypes.nextBatchId(workerId) : undefined;
+      const addLimited = (): void => {
+        for (const type of limited) add(features.claimLimited(strategy, { ...params, batchId }, type, limit, taskLogs), 2);
       };
       if (strategy === "WEIGHTED_RANDOM") {
         for (let i = 0; i < limit; i++) add(sql.claimWeightedRandom(params, ctx.random(), taskLogs));
+        addLimited();
       } else {
-        add(sql.claimOrdered(strategy, params, limit, taskLogs));
+        addLimited();
+        add(sql.claimOrdered(strategy, limited.length > 0 ? { ...params, batchId } : params, limit, taskLogs));
       }
+      const limitedAt = stmts.push(features.selectLimitedTypes()) - 1;
       return {
         stmts,
         tasks: (results) => {
+          limitedTypes.update(results[limitedAt]!.rows);
           const rows = claimAt.flatMap((i) => [...results[i]!.rows]);
           // RETURNING gives rows in no promised order; weighted draws keep the order they were drawn in.
           if (strategy !== "WEIGHTED_RANDOM") rows.sort(compare);

@@ -39,8 +39,16 @@ function eligible(types: readonly string[], capabilities: string): { where: stri
     ` AND (compatibility = '{}'::jsonb OR CASE WHEN jsonb_typeof(compatibility) = 'object' THEN NOT EXISTS (` +
     `SELECT 1 FROM jsonb_each(task_queue.compatibility) AS c WHERE c.value IS DISTINCT FROM (CAST(? AS jsonb) -> c.key))` +
     ` ELSE false END)`;
-  return { where: `status = 'queued' AND run_after_utc <= ${TS}${typeFilter}${compat}`, params: [...types, capabilities] };
+  // Paused and rate-limited types are left out (rate-limited ones are claimed by features.ts).
+  const controls =
+    ` AND NOT EXISTS (SELECT 1 FROM queue_controls AS qc WHERE qc.type IN ('', task_queue.type)` +
+    ` AND (qc.paused = 1 OR qc.rate_max IS NOT NULL))`;
+  return { where: `status = 'queued' AND run_after_utc <= ${TS}${typeFilter}${compat}${controls}`, params: [...types, capabilities] };
 }
+
+/** `limit` less the tasks the rate-limited claims earlier in the batch took (ClaimParams.batchId). */
+const afterEarlier = (limit: number): string =>
+  `GREATEST(0, ${limit} - COALESCE((SELECT sum(last_batch_n) FROM queue_controls WHERE last_batch = ?), 0))`;
 
 function checkedLimit(limit: number): number {
   if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`claim limit must be a positive integer, got ${String(limit)}`);
@@ -91,8 +99,8 @@ export function claimOrdered(strategy: Ordered, p: ClaimParams, limit: number, w
   const picked = {
     sql:
       `SELECT id, attempts, lease_token FROM task_queue WHERE ${e.where}` +
-      ` ORDER BY ${ORDER[strategy]} LIMIT ${checkedLimit(limit)} FOR UPDATE SKIP LOCKED`,
-    params: [p.now, ...e.params],
+      ` ORDER BY ${ORDER[strategy]} LIMIT ${p.batchId !== undefined ? afterEarlier(checkedLimit(limit)) : checkedLimit(limit)} FOR UPDATE SKIP LOCKED`,
+    params: p.batchId !== undefined ? [p.now, ...e.params, p.batchId] : [p.now, ...e.params],
   };
   return claimAround(picked, p, withLog);
 }

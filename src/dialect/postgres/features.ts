@@ -139,8 +139,8 @@ const claimLimited = (strategy: ClaimStrategy, p: ClaimParams, type: string, lim
     ` lim AS (SELECT CASE WHEN ctl.paused = 1 OR EXISTS (SELECT 1 FROM queue_controls WHERE type = '' AND paused = 1) THEN 0` +
     ` WHEN ${open} THEN GREATEST(0, ctl.rate_max - ctl.window_count) ELSE ctl.rate_max END AS n FROM ctl),` +
     ` picked AS (SELECT id, attempts, lease_token FROM task_queue WHERE status = 'queued' AND run_after_utc <= ${TS} AND type = ?${COMPAT}` +
-    ` ORDER BY ${ORDER[strategy]} LIMIT LEAST(COALESCE((SELECT n FROM lim), 0), GREATEST(0, ${checked(limit)} - (SELECT count(*) FROM task_queue` +
-    ` WHERE status = 'processing' AND lease_until_utc = ${TS} AND locked_by = ?))) FOR UPDATE SKIP LOCKED)` +
+    ` ORDER BY ${ORDER[strategy]} LIMIT LEAST(COALESCE((SELECT n FROM lim), 0), GREATEST(0, ${checked(limit)} - COALESCE((SELECT sum(last_batch_n)` +
+    ` FROM queue_controls WHERE last_batch = ?), 0))) FOR UPDATE SKIP LOCKED)` +
     (withLog ? `, logged AS (${CLAIM_LOG}picked)` : "") +
     `, claimed AS (UPDATE task_queue AS t SET status = 'processing', locked_by = ?, lease_token = t.lease_token + 1,` +
     ` lease_until_utc = ${TS}, reserved_at_utc = ${TS}, processing_started_utc = ${TS}, updated_at_utc = ${TS}, attempts = t.attempts + 1` +
@@ -148,7 +148,8 @@ const claimLimited = (strategy: ClaimStrategy, p: ClaimParams, type: string, lim
     ` counted AS (UPDATE queue_controls AS q SET` +
     ` window_count = CASE WHEN q.window_until_utc IS NOT NULL AND q.window_until_utc > ${TS} THEN q.window_count ELSE 0 END + (SELECT count(*) FROM claimed),` +
     ` window_until_utc = CASE WHEN q.window_until_utc IS NOT NULL AND q.window_until_utc > ${TS} THEN q.window_until_utc` +
-    ` ELSE ${TS} + q.rate_interval_ms * interval '1 millisecond' END` +
+    ` ELSE ${TS} + q.rate_interval_ms * interval '1 millisecond' END,` +
+    ` last_batch = ?, last_batch_n = (SELECT count(*) FROM claimed)` +
     ` WHERE q.type = ? AND q.rate_max IS NOT NULL AND (SELECT count(*) FROM claimed) > 0)` +
     ` SELECT * FROM claimed`;
   const params: SqlValue[] = [
@@ -157,8 +158,7 @@ const claimLimited = (strategy: ClaimStrategy, p: ClaimParams, type: string, lim
     p.now,
     type,
     p.capabilities,
-    p.leaseUntil,
-    p.workerId,
+    p.batchId ?? "",
     ...(withLog ? [p.now, p.workerId] : []),
     p.workerId,
     p.leaseUntil,
@@ -168,6 +168,7 @@ const claimLimited = (strategy: ClaimStrategy, p: ClaimParams, type: string, lim
     p.now,
     p.now,
     p.now,
+    p.batchId ?? "",
     type,
   ];
   return [{ sql, params }, { sql: `SELECT 1 AS done WHERE false`, params: [] }];

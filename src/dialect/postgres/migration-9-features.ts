@@ -25,6 +25,8 @@ export const MIGRATION_9_FEATURES: Migration = {
       rate_interval_ms bigint CHECK (rate_interval_ms IS NULL OR rate_interval_ms >= 1),
       window_until_utc timestamptz,
       window_count     integer NOT NULL DEFAULT 0,
+      last_batch       text,
+      last_batch_n     integer NOT NULL DEFAULT 0,
       updated_at_utc   timestamptz NOT NULL
     )`,
   ],

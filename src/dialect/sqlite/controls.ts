@@ -25,12 +25,11 @@ export const CONTROLS_FILTER: string =
   ` AND (qc.paused = 1 OR qc.rate_max IS NOT NULL))`;
 
 /**
- * A LIMIT of `limit` minus the tasks this worker claimed earlier in the same batch (the rows it
- * leased with this very lease end: one probe of the processing-lease index). Parameters:
- * `[leaseUntil, workerId]`.
+ * A LIMIT of `limit` minus the tasks the rate-limited claims earlier in the same batch took (each
+ * records its count under the batch's token). Parameter: `[batchId]`.
  */
 export function limitAfterEarlierClaims(limit: number): string {
-  return `max(0, ${limit} - (SELECT count(*) FROM task_queue WHERE status = 'processing' AND lease_until_utc = ? AND locked_by = ?))`;
+  return `max(0, ${limit} - COALESCE((SELECT sum(last_batch_n) FROM queue_controls WHERE last_batch = ?), 0))`;
 }
 
 const ORDER: Record<ClaimStrategy, string> = {
@@ -68,7 +67,8 @@ const COUNT_SQL =
   `UPDATE queue_controls SET` +
   ` window_count = CASE WHEN window_until_utc IS NOT NULL AND window_until_utc > ? THEN window_count ELSE 0 END + changes(),` +
   ` window_until_utc = CASE WHEN window_until_utc IS NOT NULL AND window_until_utc > ? THEN window_until_utc` +
-  ` ELSE strftime('%Y-%m-%d %H:%M:%f', ?, (rate_interval_ms / 1000.0) || ' seconds') END` +
+  ` ELSE strftime('%Y-%m-%d %H:%M:%f', ?, (rate_interval_ms / 1000.0) || ' seconds') END,` +
+  ` last_batch = ?, last_batch_n = changes()` +
   ` WHERE type = ? AND rate_max IS NOT NULL AND changes() > 0`;
 
 /** A claim of one rate-limited type: [log?, claim (RETURNING *), count]. */
@@ -77,12 +77,13 @@ export function claimLimited(strategy: ClaimStrategy, p: ClaimParams, type: stri
   const pickSql =
     `SELECT id FROM task_queue WHERE status = 'queued' AND run_after_utc <= ? AND type = ?${COMPAT}` +
     ` ORDER BY ${ORDER[strategy]} LIMIT min(${LEFT}, ${limitAfterEarlierClaims(limit)})`;
-  const pickParams: SqlValue[] = [p.now, type, p.capabilities, p.now, type, p.leaseUntil, p.workerId];
+  const batch = p.batchId ?? "";
+  const pickParams: SqlValue[] = [p.now, type, p.capabilities, p.now, type, batch];
   const claim: Statement = {
     sql: `UPDATE task_queue ${CLAIM_SET} WHERE id IN (${pickSql}) AND +status = 'queued' RETURNING *`,
     params: [p.workerId, p.leaseUntil, p.now, p.now, p.now, ...pickParams],
   };
-  const count: Statement = { sql: COUNT_SQL, params: [p.now, p.now, p.now, type] };
+  const count: Statement = { sql: COUNT_SQL, params: [p.now, p.now, p.now, batch, type] };
   if (!withLog) return [claim, count];
   const log: Statement = { sql: `${CLAIM_LOG}id IN (${pickSql})`, params: transitionLogParams(p.now, [p.workerId], pickParams) };
   return [log, claim, count];

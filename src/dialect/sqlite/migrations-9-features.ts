@@ -5,7 +5,9 @@
  * lapses once the task leaves queued/processing; `lapsed_key`: a lapsed key, kept for reading).
  * A new `queue_controls` table holds one row per paused or rate-limited task type, and the row
  * `type = ''` for a pause of the whole queue (a task type is never empty). Rate limits are fixed
- * windows: `window_until_utc` ends the current one and `window_count` counts the starts in it.
+ * windows: `window_until_utc` ends the current one and `window_count` counts the starts in it;
+ * `last_batch`/`last_batch_n` say how many a claim batch took, so the claims after it in the same
+ * batch take that many fewer.
  *
  * @internal
  * @module
@@ -28,6 +30,8 @@ export const MIGRATION_9_FEATURES: Migration = {
       rate_interval_ms INTEGER CHECK (rate_interval_ms IS NULL OR rate_interval_ms >= 1),
       window_until_utc DATETIME,
       window_count     INTEGER NOT NULL DEFAULT 0,
+      last_batch       TEXT,
+      last_batch_n     INTEGER NOT NULL DEFAULT 0,
       updated_at_utc   DATETIME NOT NULL
     )`,
   ],

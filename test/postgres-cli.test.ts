@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
-import { DIST_CLI, distPath, ROOT } from "./helpers/dist.ts";
+import { DIST_CLI, distPath, importDist, ROOT } from "./helpers/dist.ts";
 import { createTempDatabase, pgSuiteOptions, queryDatabase, requirePostgres, type TempDatabase } from "./helpers/postgres.ts";
 
 const HANDLERS = join(ROOT, "test", "fixtures", "postgres-handlers.mjs");
@@ -148,6 +148,19 @@ describe("prismq CLI on PostgreSQL (built dist/cli.js)", pgSuiteOptions(), () =>
     assert.equal(await exited, 0, stderr);
     const stats = JSON.parse(prismq(["stats", "--json", "--db", pg.url]).stdout) as { completed: number };
     assert.equal(stats.completed, 20);
+  });
+
+  test("a read-only open (as list, stats, metrics and export use) cannot write: its transactions are read-only", async () => {
+    const node = await importDist<typeof import("../runtime/node/index.ts")>("node.js");
+    const db = await node.openQueueDatabase({ path: pg.url, readOnly: true });
+    try {
+      assert.ok((await db.execute("SELECT count(*) AS n FROM task_queue")).rows.length === 1, "reads work");
+      await assert.rejects(db.execute("DELETE FROM task_queue"), /read-only/);
+      await assert.rejects(db.execute("CREATE TABLE prismq_should_not_exist (x int)"), /read-only/);
+    } finally {
+      await db.close();
+    }
+    assert.ok(!(await tablesOf(pg.url)).includes("prismq_should_not_exist"));
   });
 
   test("backup, restore and file-only maintenance are refused with exit 2 naming the PostgreSQL tool", () => {

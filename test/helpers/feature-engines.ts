@@ -21,8 +21,7 @@ export interface FeatureEngine {
 
 const wanted = process.env["FEATURE_ENGINES"]?.split(",").map((s) => s.trim());
 
-/** The engines selected (`FEATURE_ENGINES=node-sqlite,pglite` picks; default all). */
-export const FEATURE_ENGINES: readonly FeatureEngine[] = [
+const ALL: readonly FeatureEngine[] = [
   ...DRIVERS.map(
     (d): FeatureEngine => ({
       name: d.name,
@@ -35,7 +34,7 @@ export const FEATURE_ENGINES: readonly FeatureEngine[] = [
   ),
   {
     name: "pglite",
-    options: { skip: false },
+    options: { skip: false as const },
     async open(clock) {
       const db = await QueueDatabase.open(fromPGlite(new PGlite()), { clock, dialect: postgresDialect });
       return { db, dispose: () => db.close() };
@@ -61,4 +60,7 @@ export const FEATURE_ENGINES: readonly FeatureEngine[] = [
       }
     },
   },
-].filter((e) => wanted === undefined || wanted.includes(e.name));
+];
+
+/** The engines selected (`FEATURE_ENGINES=node-sqlite,pglite` picks; default all). */
+export const FEATURE_ENGINES: readonly FeatureEngine[] = ALL.filter((e) => wanted === undefined || wanted.includes(e.name));

@@ -97,6 +97,8 @@ try {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const rows: ResultRow[] = [];
 const notes: Record<string, string> = {};
+/** Systems that did not run, and why. */
+const skipped: Record<string, string> = {};
 /** Figures by system key then metric, for the ratio table. */
 const figures: Record<string, Record<string, number>> = {};
 const put = (key: string, metric: string, v: number): void => void ((figures[key] ??= {})[metric] = v);
@@ -272,17 +274,35 @@ async function drainOnce(s: PgSystem, procs: number, counters: boolean): Promise
   }
 }
 
-async function drainFigures(s: PgSystem): Promise<void> {
+/**
+ * The drains, interleaved: for each process count, run r of every system before run r + 1 of
+ * any, so load that drifts over the minutes (the machine is shared) falls on all alike.
+ */
+async function drainFigures(systems: readonly PgSystem[]): Promise<void> {
   for (const procs of procCounts) {
-    progress(`${s.label}: drain of ${jobs} jobs, ${procs} worker process${procs > 1 ? "es" : ""} x${runs}`);
-    const got = [];
-    for (let r = 0; r < runs; r++) got.push(await drainOnce(s, procs, r === 0));
-    const rates = got.map((g) => g.rate);
-    const c = got[0]!;
-    const note = `every job once${c.xactsPerJob !== undefined ? `; ${c.xactsPerJob.toFixed(2)} transactions and ${c.writesPerJob!.toFixed(2)} row writes per job (pg_stat_database, first run)` : ""}`;
-    rows.push(rateRow(`drain, ${procs} worker process${procs > 1 ? "es" : ""}`, s.label, rates, note));
-    put(s.key, `drain ${procs} proc, jobs/s`, median(rates));
-    put(s.key, `drain ${procs} proc, jobs/s per process`, median(rates) / procs);
+    const got = new Map<PgSystem, { rate: number; xactsPerJob?: number; writesPerJob?: number }[]>(systems.map((s) => [s, []]));
+    for (let r = 0; r < runs; r++) {
+      for (const s of systems) {
+        if (skipped[s.key] !== undefined) continue;
+        progress(`${s.label}: drain of ${jobs} jobs, ${procs} worker process${procs > 1 ? "es" : ""}, run ${r + 1}/${runs}`);
+        try {
+          got.get(s)!.push(await drainOnce(s, procs, r === 0));
+        } catch (e) {
+          skipped[s.key] = `failed: ${(e as Error).message.split("\n")[0]}`;
+          progress(`${s.label}: FAILED (${skipped[s.key]})`);
+        }
+      }
+    }
+    for (const s of systems) {
+      const g = got.get(s)!;
+      if (skipped[s.key] !== undefined || g.length === 0) continue;
+      const rates = g.map((x) => x.rate);
+      const c = g[0]!;
+      const note = `every job once${c.xactsPerJob !== undefined ? `; ${c.xactsPerJob.toFixed(2)} transactions and ${c.writesPerJob!.toFixed(2)} row writes per job (pg_stat_database, first run)` : ""}`;
+      rows.push(rateRow(`drain, ${procs} worker process${procs > 1 ? "es" : ""}`, s.label, rates, note));
+      put(s.key, `drain ${procs} proc, jobs/s`, median(rates));
+      put(s.key, `drain ${procs} proc, jobs/s per process`, median(rates) / procs);
+    }
   }
 }
 
@@ -290,7 +310,7 @@ async function drainFigures(s: PgSystem): Promise<void> {
 const started = Date.now();
 progress(`PostgreSQL ${serverInfo.version} at ${redact(SERVER)}; ${jobs} jobs, ${runs} run(s), ${iterations} latency samples, ${wakes} wake-ups, processes ${procCounts.join(",")}${quick ? " (quick)" : ""}`);
 const labels: Record<string, string> = {};
-const skipped: Record<string, string> = {};
+const loaded: PgSystem[] = [];
 for (const key of systemKeys) {
   let s: PgSystem;
   try {
@@ -311,12 +331,13 @@ for (const key of systemKeys) {
     await claimFigures(s);
     progress(`${s.label}: wake-up latency (${wakes})`);
     await wakeFigures(s);
-    await drainFigures(s);
+    loaded.push(s);
   } catch (e) {
     skipped[key] = `failed: ${(e as Error).message.split("\n")[0]}`;
     progress(`${s.label}: FAILED (${skipped[key]})`);
   }
 }
+await drainFigures(loaded);
 
 // ---- report ----
 const fmt = (x: number | null | undefined, d = 0): string =>

@@ -5,7 +5,7 @@
  * embedded SQLite queue can be set next to the usual Redis one on the same machine.
  *
  * Measured: the lifecycle in one process (Worker concurrency 1, BullMQ's default, and 8), the
- * drain with 1 and 4 worker processes (concurrency 8 each, as our processes bench), `Queue.add`
+ * drain with 1 and 4 worker processes (concurrency 1 and 8 each, as our processes bench), `Queue.add`
  * one at a time (throughput and p50/p95/p99 of each call) and `Queue.addBulk` of 100. Each run
  * uses its own queue name and obliterates it after, so runs and other users of the server do not
  * mix. With no Redis answering it prints "BullMQ: SKIPPED …" and returns no rows.
@@ -32,7 +32,7 @@ export const redisUrl = (): string => process.env["PRISMQ_REDIS_URL"] ?? "redis:
 export interface OursForBullmq {
   /** Lifecycle tasks/s by key: c1 = concurrency 1, c8 = concurrency 8 (run.ts's keys). */
   readonly lifecycle?: Readonly<Record<string, number>>;
-  /** Drain tasks/s by process count: p1, p4. */
+  /** Drain tasks/s by run.ts's keys: d1, d4 (worker defaults), p1, p4 (concurrency 8, batchSize 100). */
   readonly processes?: Readonly<Record<string, { readonly rate: number }>>;
   /** Latency rows of latency.bench.ts (for enqueue and enqueueMany x100). */
   readonly latency?: { readonly rows: readonly ResultRow[] };
@@ -283,11 +283,14 @@ export async function runBullmq(opts: BullmqOptions): Promise<ResultRow[]> {
     rows.push(rateRow(`BullMQ: lifecycle, 1 process, concurrency ${c}`, driver, rates, `addBulk x100, then drain; every job once${ratio(ours?.lifecycle?.[key], median(rates))}`));
   }
 
-  for (const p of [1, 4]) {
-    progress(`BullMQ: drain of ${jobs} jobs, ${p} worker process${p > 1 ? "es" : ""} (concurrency 8 each) x${runs}`);
+  // "d": BullMQ's default concurrency 1 (beside our defaults, run.ts key d<P>); "p": concurrency 8
+  // (beside ours at concurrency 8, batchSize 100, key p<P>; BullMQ has no prefetch to set).
+  for (const [mode, p, c] of [["d", 1, 1], ["d", 4, 1], ["p", 1, 8], ["p", 4, 8]] as const) {
+    const procs = `${p} worker process${p > 1 ? "es" : ""}`;
+    progress(`BullMQ: drain of ${jobs} jobs, ${procs} (concurrency ${c} each) x${runs}`);
     const rates: number[] = [];
-    for (let r = 0; r < runs; r++) rates.push(await processesOnce(url, jobs, p, 8));
-    rows.push(rateRow(`BullMQ: drain, ${p} worker process${p > 1 ? "es" : ""}`, driver, rates, `concurrency 8 each; every job once${ratio(ours?.processes?.[`p${p}`]?.rate, median(rates))}`));
+    for (let r = 0; r < runs; r++) rates.push(await processesOnce(url, jobs, p, c));
+    rows.push(rateRow(`BullMQ: drain, ${procs}, concurrency ${c}`, driver, rates, `every job once${ratio(ours?.processes?.[`${mode}${p}`]?.rate, median(rates))}`));
   }
   rows.push({ scenario: "BullMQ: Redis persistence", driver, opsPerSec: null, spread: null, runs: 0, note: `${info.persistence} (nothing on disk when both are off; our SQLite file is WAL, synchronous=NORMAL)` });
   return rows;

@@ -11,6 +11,7 @@ import { CLAIM_STRATEGIES } from "./strategies.ts";
 import { TASK_STATUSES, type TaskStatus } from "./task.ts";
 import { DEFAULT_BACKOFF } from "./backoff.ts";
 import { KEY_MODES, type KeyMode } from "./controls/uniqueness.ts";
+import { RetentionOptionsSchema } from "./retention/schema.ts";
 import type { ClaimStrategy } from "./strategies.ts";
 import type { CrashPolicy } from "./observability/heartbeat.ts";
 import type { AppLogger } from "./observability/task-logger.ts";
@@ -235,6 +236,13 @@ type WorkerOptionsShape = {
    * tick one database: each occurrence is enqueued once. @default 1000
    */
   scheduleIntervalMs: Def<Int>;
+  /**
+   * Automatic purge of old finished tasks and log rows: ages per status (`completedMs`,
+   * `failedMs`, `deadLetterMs`, `cancelledMs`) and for logs (`logsMs`), run by a started worker
+   * every `intervalMs` (default 60000), each pass deleting at most `batchSize` (default 500)
+   * rows per status. Absent: nothing is purged automatically. See `RetentionPolicy`.
+   */
+  retention: Opt<typeof RetentionOptionsSchema>;
 };
 
 /**
@@ -259,6 +267,7 @@ export const WorkerOptionsSchema: z.ZodMiniObject<WorkerOptionsShape, z.core.$st
   taskLogs: z._default(z.union([z.enum(["all", "failures"]), z.boolean()]), "failures"),
   reclaimStaleWorkers: z._default(z.boolean(), true),
   scheduleIntervalMs: z._default(wholeMs(0), 1000),
+  retention: z.optional(RetentionOptionsSchema),
 });
 
 /** The worker options as parsed: every default filled in. @internal */

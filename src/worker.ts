@@ -25,6 +25,8 @@ import { WorkerReporter } from "./worker/reporter.ts";
 import { TaskRunner } from "./worker/task-runner.ts";
 import { listenForWork, type WorkWakeups } from "./internal/work-wake.ts";
 import { writeProgress } from "./progress.ts";
+import { runRetentionLoop } from "./retention/loop.ts";
+import type { RetentionPolicy } from "./retention/index.ts";
 import { QueueScheduler } from "./schedules/scheduler.ts";
 import { runScheduleTicks } from "./schedules/ticker.ts";
 import type { TaskMap, TaskOutput, TaskSchemas, TypedTaskType, UntypedTaskType } from "./tasks.ts";
@@ -78,6 +80,8 @@ export class QueueWorker<S extends TaskSchemas = TaskSchemas> {
   /** Schedule ticks while started (`scheduleIntervalMs`, 0: none). */
   readonly #scheduleMs: number;
   readonly #scheduler: QueueScheduler;
+  /** Retention passes while started (`retention`), if any. */
+  readonly #retention: RetentionPolicy | undefined;
   readonly #crashPolicy: Readonly<Record<string, "retry" | "fail" | "dead_letter">>;
   /** Handler timeout for types without their own; 0 for none. */
   readonly #timeoutMs: number;
@@ -130,6 +134,7 @@ export class QueueWorker<S extends TaskSchemas = TaskSchemas> {
     for (const [type, ms] of Object.entries(o.taskTimeouts ?? {})) this.#typeTimeouts.set(type, ms);
     this.#reclaimStale = o.reclaimStaleWorkers;
     this.#scheduleMs = o.scheduleIntervalMs;
+    this.#retention = o.retention;
     this.#scheduler = new QueueScheduler(db);
     this.#crashPolicy = o.crashPolicy;
     this.#report = new WorkerReporter(this.#id, logger ?? silentLogger, onEvent ?? (() => {}));
@@ -299,6 +304,8 @@ export class QueueWorker<S extends TaskSchemas = TaskSchemas> {
     const scheduling = this.#scheduleMs > 0
       ? runScheduleTicks(this.#scheduler, this.#db.clock, this.#scheduleMs, stop, () => this.#wake?.(), (err) => this.#report.error(err, "schedule"))
       : Promise.resolve();
+    const retention = this.#retention;
+    const retaining = retention !== undefined ? runRetentionLoop(this.#db, retention, stop, (err) => this.#report.error(err, "retention")) : Promise.resolve();
     for (;;) {
       const stopping = stop.aborted;
       while (!stopping && this.#buffer.size > 0 && this.#runner.running < this.#concurrency) this.#launch(this.#buffer.take()!, grouped);
@@ -349,6 +356,7 @@ export class QueueWorker<S extends TaskSchemas = TaskSchemas> {
     await Promise.allSettled([...this.#inFlight]);
     await beating;
     await scheduling;
+    await retaining;
     if (this.#heartbeatMs > 0) {
       await this.#heartbeat.deregister(this.#id).catch((err: unknown) => this.#report.error(err, "deregister"));
     }

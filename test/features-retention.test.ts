@@ -62,6 +62,29 @@ for (const d of FEATURE_ENGINES) {
       assert.equal((await client.getTask(keep))?.status, "queued");
     });
 
+    it("a started worker with the retention option purges old finished tasks every intervalMs", async () => {
+      for (let i = 0; i < 3; i++) await client.enqueue("ok", { i });
+      const w = new QueueWorker(db, {
+        heartbeatIntervalMs: 0,
+        pollIntervalMs: 10,
+        concurrency: 3,
+        handlers: { ok: () => {} },
+        retention: { completedMs: 5000, batchSize: 1, intervalMs: 1000 },
+      });
+      w.start();
+      for (let i = 0; i < 50 && (await client.stats()).completed < 3; i++) await clock.advance(10);
+      assert.equal((await client.stats()).completed, 3);
+      const samples: number[] = [];
+      for (let i = 0; i < 100; i++) {
+        await clock.advance(100);
+        samples.push((await client.stats()).completed);
+      }
+      await w.stop();
+      assert.equal(samples[40], 3, "nothing is purged before it is 5 s old");
+      for (let i = 1; i < samples.length; i++) assert.ok(samples[i - 1]! - samples[i]! <= 1, `one pass deleted more than batchSize: ${samples.join()}`);
+      assert.equal(samples.at(-1), 0, "later passes delete the rest");
+    });
+
     it("logsMs deletes old log rows of live tasks, bounded by batchSize", async () => {
       const id = await client.enqueue("ok", {});
       for (let i = 0; i < 5; i++) await db.execute("INSERT INTO task_logs (task_id, at_utc, level, message) VALUES (?, '2025-01-01 00:00:00.000', 'INFO', 'old')", [id]);

@@ -60,3 +60,22 @@ function show(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value.slice(0, 40));
   return typeof value === "number" || typeof value === "boolean" || value === null || value === undefined ? String(value) : typeof value;
 }
+
+/**
+ * A copy of a parsed config object in which every string under a key ending in `Ms` (at any
+ * depth: `leaseMs`, `backoff.baseMs`, …) and every string value of `taskTimeouts` is read by
+ * {@link parseDuration}, so a config file may say `leaseMs: 5m`. Numbers and other keys are
+ * left as they are; a bad duration is a {@link QueueValidationError} naming `source` and the key.
+ */
+export function durationKeysToMs(value: unknown, source: string, path: readonly string[] = []): unknown {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    const here = [...path, key];
+    const isDuration = /Ms$/.test(key) || path[path.length - 1] === "taskTimeouts";
+    if (typeof v === "string" && isDuration) out[key] = parseDuration(v, `${source}: key "${here.join(".")}"`);
+    else if (key === "pragmas") out[key] = v; // database.pragmas are the engine's, not durations
+    else out[key] = durationKeysToMs(v, source, here);
+  }
+  return out;
+}

@@ -28,6 +28,7 @@ export { CLAIM_STRATEGIES, type ClaimStrategy, strategyWeight } from "./strategi
 export { type Capabilities, rowToTask, type Task, TASK_STATUSES, type TaskStatus, TERMINAL_STATUSES } from "./task.ts";
 export { defaultDbPath, QueueDatabase, type QueueDatabaseOptions, type QueueTransaction } from "./database.ts";
 export { type EnqueueInput, QueueClient, type QueueClientOptions, type QueueStats, type WaitOptions } from "./client.ts";
+export { jsonLogLine } from "./log-format.ts";
 export type { WatchOptions } from "./watch.ts";
 export {
   type ClientEnqueueInput,
@@ -50,7 +51,7 @@ export {
   type ScheduleDefinition,
   type ScheduleTickResult,
 } from "./schedules/scheduler.ts";
-export { type Duration, isDuration, MAX_TIMER_MS, parseDuration, type ParseDurationOptions } from "./durations.ts";
+export { type Duration, durationKeysToMs, isDuration, MAX_TIMER_MS, parseDuration, type ParseDurationOptions } from "./durations.ts";
 export {
   type ErrorClass,
   QueueWorker,

@@ -302,14 +302,15 @@ describe("prismq worker: start-up failures", () => {
     assert.ok(!existsSync(join(dir, "unused.db")), "the database is not touched");
   });
 
-  test("bad config variants exit 2: syntax error, unknown key, env override, unknown extension, missing file", async () => {
+  test("bad config variants exit 2: syntax error, unknown key, env override, unknown extension, missing file, bad log format", async () => {
     const cases: [string[], NodeJS.ProcessEnv, RegExp][] = [
       [["--config", file("syntax.toml", "concurrency = = 2")], cleanEnv(), /syntax\.toml: not valid TOML/],
       [["--config", file("unknown.json", '{"concurency": 2}')], cleanEnv(), /unknown\.json: invalid worker config: .*concurency/],
       [["--config", file("ok.yaml", "concurrency: 2")], cleanEnv({ PRISMQ_CONCURRENCY: "lots" }), /PRISMQ_CONCURRENCY/],
       [["--config", file("worker.ini", "x=1")], cleanEnv(), /worker\.ini: unknown config format/],
       [["--config", join(dir, "absent.yaml")], cleanEnv(), /cannot read config .*absent\.yaml: no such file/],
-      [["--handlers", HANDLERS], cleanEnv(), /missing --config FILE/],
+      // No --config is fine now (every key has a default); a bad --log-format is not.
+      [["--handlers", HANDLERS, "--log-format", "xml"], cleanEnv(), /--log-format must be text or json/],
     ];
     const results = await Promise.all(
       cases.map(([args, env]) => runWorker([...(args.includes("--handlers") ? args : [...args, "--handlers", HANDLERS]), "--db", join(dir, "unused.db")], env)),

@@ -77,7 +77,7 @@ describe("prismq schedule (built CLI)", () => {
       [["schedule"], /expected add, list/],
       [["schedule", "add", "x", "t"], /give --cron or --every/],
       [["schedule", "add", "x", "t", "--cron", "* * * * *", "--every", "5m"], /give --cron or --every/],
-      [["schedule", "add", "x", "t", "--every", "5 parsecs"], /--every: expected a duration/],
+      [["schedule", "add", "x", "t", "--every", "5 parsecs"], /--every expects an integer in plain decimal digits \(ms\) or a duration/],
       [["schedule", "add", "x", "t", "--cron", "nope"], /invalid cron schedule/],
       [["schedule", "add", "x", "t", "--cron", "* * * * *", "--tz", "Mars/Base"], /unknown time zone/],
       [["schedule", "add", "x", "t", "--every", "1m", "--missed", "later"], /--missed must be skip or catch_up/],

@@ -7,6 +7,7 @@
 import { drainQueue, exportTasks } from "../../src/index.ts";
 import { intOption, noExtraPositionals, parseCommandArgs, strOption } from "../lib/args.ts";
 import { withDb } from "../lib/db.ts";
+import { durationOption } from "../lib/durations.ts";
 import { COMMON_HELP, READ_ONLY_EXIT_CODES } from "../lib/help.ts";
 import { refuseExisting, writeLines } from "../lib/jsonl.ts";
 import { out } from "../lib/output.ts";
@@ -38,7 +39,7 @@ export async function run(args: readonly string[]): Promise<number> {
     json: { type: "boolean" },
   });
   noExtraPositionals("drain", positionals, 0);
-  const timeoutMs = intOption(values, "timeout-ms", 60_000, 0, 2 ** 31 - 1)!;
+  const timeoutMs = durationOption(values, "timeout-ms", 60_000, 0, 2 ** 31 - 1)!;
   const outPath = strOption(values, "out");
   if (outPath !== undefined) refuseExisting(outPath);
   return withDb(values, "read", async (db) => {

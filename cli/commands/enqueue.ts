@@ -7,6 +7,7 @@ import { intOption, noExtraPositionals, parseCommandArgs, strOption, UsageError 
 import { describeThrown } from "../../src/errors.ts";
 import { QueueClient } from "../../src/index.ts";
 import { withDb } from "../lib/db.ts";
+import { durationOption } from "../lib/durations.ts";
 import { COMMON_HELP } from "../lib/help.ts";
 import { out } from "../lib/output.ts";
 
@@ -17,7 +18,7 @@ Adds one task of type TYPE with a JSON payload (default {}) and prints its id.
 
 Options:
   --priority N         lower runs first (default 100)
-  --delay-ms N         not runnable for N ms
+  --delay-ms N         not runnable for N ms (or a duration: 30s, 5m, 1h, 1d)
   --max-attempts N     executions allowed, including the first (default 5)
   --key KEY            idempotency key: a second enqueue with it returns the first task's id
 ${COMMON_HELP}
@@ -46,7 +47,7 @@ export async function run(args: readonly string[]): Promise<number> {
   }
   const options = {
     priority: intOption(values, "priority", undefined, -2_147_483_648, 2_147_483_647),
-    delayMs: intOption(values, "delay-ms", undefined, 0, 2 ** 31 - 1),
+    delayMs: durationOption(values, "delay-ms", undefined, 0, 2 ** 31 - 1),
     maxAttempts: intOption(values, "max-attempts", undefined, 1, 1_000_000),
     idempotencyKey: strOption(values, "key"),
   };

@@ -9,19 +9,21 @@ import { readFileSync } from "node:fs";
 import { DEFAULT_HANDLERS_LOAD_TIMEOUT_MS, firstLine, runWorkerProcess } from "../../runtime/node/worker-process.ts";
 import { configFormatOf, parseWorkerConfig, type WorkerConfig } from "../../src/config/worker-config.ts";
 import { defaultDbPath } from "../../src/index.ts";
-import { driverOption, intOption, noExtraPositionals, parseCommandArgs, type ParsedValues, strOption, UsageError } from "../lib/args.ts";
+import { driverOption, noExtraPositionals, parseCommandArgs, type ParsedValues, strOption, UsageError } from "../lib/args.ts";
 import { dbPathOf } from "../lib/db.ts";
+import { durationOption } from "../lib/durations.ts";
 import { requestExitNow } from "../lib/output.ts";
 
 /** `prismq worker --help`. */
-export const help = `Usage: prismq worker --config FILE --handlers MODULE [--db PATH] [--driver NAME] [--quiet]
+export const help = `Usage: prismq worker --handlers MODULE [--config FILE] [--db PATH] [--driver NAME] [--quiet] [--log-format text|json]
 
 Runs one worker process: claims tasks of the handled types from the database, runs their
 handlers, records the outcomes, and keeps a heartbeat row in the 'workers' table, until
 SIGINT or SIGTERM.
 
 Options:
-  --config FILE        worker config in JSON, YAML or TOML, by extension (.json, .yaml, .yml,
+  --config FILE        optional (every key has a default; PRISMQ_* variables still apply):
+                       worker config in JSON, YAML or TOML, by extension (.json, .yaml, .yml,
                        .toml): workerId, strategy, concurrency, batchSize, leaseMs,
                        renewIntervalMs, pollIntervalMs, heartbeatIntervalMs, staleAfterMs,
                        capabilities, taskTypes, backoff, crashPolicy, shutdownTimeoutMs,
@@ -38,6 +40,8 @@ Options:
                        ${defaultDbPath({}, process.platform)}
   --driver NAME        auto | better-sqlite3 | node-sqlite; overrides database.driver
                        (and $PRISMQ_DB_DRIVER)
+  --log-format F       text (default) or json: one JSON object per line on stderr (time, level,
+                       event, taskId, type, workerId, attempt, error, ...)
   --quiet              no per-task lines (claims, completions) and no start-up line; retries,
                        failures and worker errors are still logged
   --load-timeout-ms N  how long the handlers module may take to load (its top-level code and
@@ -105,7 +109,7 @@ function loadTimeoutOption(values: ParsedValues): number {
     }
     return Number(env);
   }
-  return intOption(values, "load-timeout-ms", DEFAULT_HANDLERS_LOAD_TIMEOUT_MS, 1, 2_147_483_647)!;
+  return durationOption(values, "load-timeout-ms", DEFAULT_HANDLERS_LOAD_TIMEOUT_MS, 1, 2_147_483_647)!;
 }
 
 /**
@@ -119,20 +123,25 @@ export async function run(args: readonly string[]): Promise<number> {
     handlers: { type: "string" },
     quiet: { type: "boolean" },
     "load-timeout-ms": { type: "string" },
+    "log-format": { type: "string" },
   });
   noExtraPositionals("worker", positionals, 0);
   const configFile = strOption(values, "config");
   const handlersSpec = strOption(values, "handlers");
-  if (configFile === undefined || configFile === "") throw new UsageError("missing --config FILE (see 'prismq worker --help')");
+  if (configFile === "") throw new UsageError("--config needs a FILE (or leave it out for the defaults)");
+  const logFormat = strOption(values, "log-format") ?? "text";
+  if (logFormat !== "text" && logFormat !== "json") throw new UsageError(`--log-format must be text or json, got '${logFormat}'`);
   if (handlersSpec === undefined || handlersSpec === "") throw new UsageError("missing --handlers MODULE (see 'prismq worker --help')");
   const loadTimeoutMs = loadTimeoutOption(values);
-  const config = loadWorkerConfig(configFile);
+  // No --config: every key's default, with the PRISMQ_* environment applied.
+  const config =
+    configFile === undefined ? parseWorkerConfig("{}", { format: "json", source: "defaults (no --config)", env: process.env }) : loadWorkerConfig(configFile);
   const driver = driverOption(values, config.database.driver);
   // --db, then PRISMQ_QUEUE_DB_PATH (already applied over the file by the config module), then
   // the file's database.path, then the platform default.
   const dbPath = dbPathOf(values, config.database.path);
   try {
-    const result = await runWorkerProcess({ config, handlers: handlersSpec, dbPath, driver, quiet: values["quiet"] === true, loadTimeoutMs });
+    const result = await runWorkerProcess({ config, handlers: handlersSpec, dbPath, driver, quiet: values["quiet"] === true, loadTimeoutMs, logFormat });
     if (result.abandoned) requestExitNow();
     return result.exitCode;
   } catch (e) {

@@ -24,6 +24,7 @@ import type { QueueDatabase } from "../../src/database.ts";
 import { describeThrown, QueueValidationError } from "../../src/errors.ts";
 import {
   type AppLogger,
+  jsonLogLine,
   QueueWorker,
   type TaskHandler,
   type WorkerEvent,
@@ -54,6 +55,8 @@ export interface WorkerProcessOptions {
   readonly driver?: NodeDriverName | undefined;
   /** No per-task lines and no start-up line on stderr. @default false */
   readonly quiet?: boolean | undefined;
+  /** `text` (default): `<time> <LEVEL> <message> key=value…`; `json`: one JSON object per line on stderr. */
+  readonly logFormat?: "text" | "json" | undefined;
   /** How long a handlers module may take to load. @default DEFAULT_HANDLERS_LOAD_TIMEOUT_MS */
   readonly loadTimeoutMs?: number | undefined;
 }
@@ -76,8 +79,11 @@ function out(line: string): void {
   if (process.stdout.writable) process.stdout.write(`${line}\n`);
 }
 
-function err(line: string): void {
-  process.stderr.write(`${line}\n`);
+/** Set by runWorkerProcess for `logFormat: "json"`: every stderr line is then a JSON object. */
+let jsonLog = false;
+
+function err(line: string, level = "INFO"): void {
+  process.stderr.write(`${jsonLog ? jsonLogLine(level, line) : line}\n`);
 }
 
 /**
@@ -99,6 +105,7 @@ export function firstLine(e: unknown): string {
 export async function runWorkerProcess(options: WorkerProcessOptions): Promise<WorkerProcessResult> {
   const { config } = options;
   const quiet = options.quiet === true;
+  jsonLog = options.logFormat === "json";
   const loadTimeoutMs = options.loadTimeoutMs ?? DEFAULT_HANDLERS_LOAD_TIMEOUT_MS;
   if (!Number.isInteger(loadTimeoutMs) || loadTimeoutMs < 1 || loadTimeoutMs > 2_147_483_647) {
     throw new QueueValidationError("invalid runWorkerProcess options", ["loadTimeoutMs: expected an integer between 1 and 2147483647"]);
@@ -208,6 +215,7 @@ function workerLogger(quiet: boolean): AppLogger {
   const line =
     (level: string) =>
     (message: string, fields?: Record<string, unknown>): void => {
+      if (jsonLog) return void process.stderr.write(`${jsonLogLine(level, message, fields)}\n`);
       const parts = [new Date().toISOString(), level, message];
       for (const [k, v] of Object.entries(fields ?? {})) parts.push(`${k}=${logValue(v)}`);
       err(parts.join(" "));

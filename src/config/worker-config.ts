@@ -11,6 +11,7 @@ import { parse as parseToml } from "smol-toml";
 import * as z from "zod/mini";
 import { en } from "zod/locales";
 import { QueueValidationError } from "../errors.ts";
+import { durationKeysToMs } from "../durations.ts";
 import { pragmaProblem } from "../database.ts";
 import { checkWorkerOptionRules, WorkerOptionsSchema } from "../options.ts";
 import { type EnvKind, type EnvOverride, envOverridesOf } from "./env.ts";
@@ -187,7 +188,7 @@ export function parseWorkerConfig(
     const from = envPaths.find(([, k]) => k === key || key.startsWith(`${k}.`));
     return `key "${key}"${from ? ` (from ${from[0]})` : ""}`;
   };
-  const r = z.safeParse(WorkerConfigSchema, merged, { error: EN.localeError });
+  const r = z.safeParse(WorkerConfigSchema, durationKeysToMs(merged, source), { error: EN.localeError });
   if (!r.success) {
     // zod's messages name the expected type, never the value (a pragma value may be a secret).
     const issues = r.error.issues.map((i) => `${label(i.path.length > 0 ? i.path.join(".") : "(top level)")}: ${i.message}`);

@@ -23,6 +23,7 @@ describe("PRISMQ_* environment overrides, derived from the schema", () => {
       PRISMQ_STALE_AFTER_MS: "staleAfterMs int",
       PRISMQ_SHUTDOWN_TIMEOUT_MS: "shutdownTimeoutMs int",
       PRISMQ_TIMEOUT_MS: "timeoutMs int",
+      PRISMQ_SCHEDULE_INTERVAL_MS: "scheduleIntervalMs int",
       PRISMQ_TASK_TIMEOUTS: "taskTimeouts json",
       PRISMQ_CAPABILITIES: "capabilities json",
       PRISMQ_TASK_TYPES: "taskTypes list",

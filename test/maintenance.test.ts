@@ -86,18 +86,18 @@ async function readRows(d: DriverFactory, path: string, sql: string): Promise<Re
 const TASK_COLUMNS =
   "SELECT id, type, payload, status, attempts, locked_by, lease_token, finished_at_utc FROM task_queue ORDER BY id";
 
-/** Swaps the root pages of two indexes, so `integrity_check` reports rows missing from both. */
+/** Swaps the root pages of two indexes that hold every queued row, so `integrity_check` reports rows missing from both. */
 function damageIndexes(path: string): void {
   const raw = new Database(path);
   try {
     const root = (name: string): number =>
       (raw.prepare("SELECT rootpage FROM sqlite_master WHERE name = ?").get(name) as { rootpage: number }).rootpage;
     const a = root("ix_task_type_status");
-    const b = root("ix_task_format");
+    const b = root("ix_task_status_prio_time");
     raw.unsafeMode(true);
     raw.pragma("writable_schema = ON");
     raw.prepare("UPDATE sqlite_master SET rootpage = ? WHERE name = 'ix_task_type_status'").run(b);
-    raw.prepare("UPDATE sqlite_master SET rootpage = ? WHERE name = 'ix_task_format'").run(a);
+    raw.prepare("UPDATE sqlite_master SET rootpage = ? WHERE name = 'ix_task_status_prio_time'").run(a);
   } finally {
     raw.close();
   }
@@ -302,13 +302,13 @@ for (const d of DRIVERS) {
       assert.equal(damaged.ok, false);
       assert.equal(damaged.problem, "integrity");
       assert.deepEqual(damaged.integrity.slice(0, 3), [
-        "row 1 missing from index ix_task_format",
+        "row 1 missing from index ix_task_status_prio_time",
         "row 1 missing from index ix_task_type_status",
-        "row 2 missing from index ix_task_format",
+        "row 2 missing from index ix_task_status_prio_time",
       ]);
       assert.equal(
         damaged.reason,
-        "integrity check failed: row 1 missing from index ix_task_format; row 1 missing from index ix_task_type_status; row 2 missing from index ix_task_format",
+        "integrity check failed: row 1 missing from index ix_task_status_prio_time; row 1 missing from index ix_task_type_status; row 2 missing from index ix_task_status_prio_time",
       );
 
       writeFileSync(p("empty.db"), "");
@@ -734,11 +734,11 @@ for (const d of DRIVERS) {
       db = await QueueDatabase.open(d.open(path), { clock });
       const lines = await new QueueMaintenance(db).integrityCheck();
       assert.deepEqual(lines, [
-        "row 1 missing from index ix_task_format",
+        "row 1 missing from index ix_task_status_prio_time",
         "row 1 missing from index ix_task_type_status",
-        "row 2 missing from index ix_task_format",
+        "row 2 missing from index ix_task_status_prio_time",
         "row 2 missing from index ix_task_type_status",
-        "row 3 missing from index ix_task_format",
+        "row 3 missing from index ix_task_status_prio_time",
         "row 3 missing from index ix_task_type_status",
       ]);
 

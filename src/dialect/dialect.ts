@@ -98,6 +98,8 @@ export interface TransitionStatements {
 export interface ReadStatements {
   /** One task's row, or no row. */
   selectTask(id: number): Statement;
+  /** The rows of these tasks (any order; missing ids have no row). Callers pass at most 500 ids. */
+  selectTasksByIds(ids: readonly number[]): Statement;
   /** A page of task rows. */
   listTasks(f: ListFilter): Statement;
   /** Rows `status`, `n`. */
@@ -166,6 +168,8 @@ export interface MaintenanceStatements {
   optimize(): Statement;
   /** Rows of problems found, or one `ok` row. */
   integrityCheck(): Statement;
+  /** The cheaper check a health probe may run: rows of problems, or one `ok` row. */
+  quickCheck(): Statement;
   /** Row with one storage figure. */
   storageFigure(name: StorageFigure): Statement;
   /** Row with one connection setting's current value. */

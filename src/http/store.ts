@@ -231,10 +231,10 @@ export const oldestQueuedAgeMs: (db: QueueDatabase) => Promise<number | null> = 
 export async function health(db: QueueDatabase, quickCheck: boolean): Promise<HealthView> {
   try {
     const schemaVersion = await db.schemaVersion();
-    const mode = String((await db.execute("PRAGMA journal_mode")).rows[0]?.["journal_mode"] ?? "");
+    const mode = String(Object.values((await db.run(db.dialect.maintenance.connectionSetting("journal_mode"))).rows[0] ?? {})[0] ?? "");
     let integrity: string | null = null;
     if (quickCheck) {
-      const rows = (await db.execute("PRAGMA quick_check")).rows;
+      const rows = (await db.run(db.dialect.maintenance.quickCheck())).rows;
       integrity = rows.map((row) => String(Object.values(row)[0])).join("; ");
     }
     return {

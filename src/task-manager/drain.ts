@@ -6,6 +6,7 @@
  */
 import type { QueueDatabase } from "../database.ts";
 import { QueueValidationError } from "../errors.ts";
+import { selectTasksByIds } from "./shared.ts";
 
 /** Options of {@link drainQueue}. */
 export interface DrainQueueOptions {
@@ -59,11 +60,10 @@ export async function drainQueue(db: QueueDatabase, options: DrainQueueOptions =
   const clock = db.clock;
   const start = clock.now();
   const inFlight = (await db.execute("SELECT id FROM task_queue WHERE status = 'processing'")).rows.map((r) => Number(r["id"]));
-  const ids = JSON.stringify(inFlight);
   let settled = inFlight.length === 0;
   while (!settled) {
-    const r = await db.execute("SELECT COUNT(*) AS n FROM task_queue WHERE status = 'processing' AND id IN (SELECT value FROM json_each(?))", [ids]);
-    if (Number(r.rows[0]?.["n"] ?? 0) === 0) settled = true;
+    const rows = await selectTasksByIds(db, inFlight);
+    if (!rows.some((r) => r["status"] === "processing")) settled = true;
     else if (clock.now() - start >= timeoutMs) break;
     else await clock.sleep(pollMs, options.signal);
   }

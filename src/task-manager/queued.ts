@@ -12,7 +12,7 @@ import { rowToTask } from "../task.ts";
 import type { QueueWorker } from "../worker.ts";
 import { taskIdOf, taskToRun } from "./mapping.ts";
 import { RunRegistry } from "./run-registry.ts";
-import { checkMaxAttempts, countByModule, DEFAULT_RUN_MAX_ATTEMPTS, errorText } from "./shared.ts";
+import { checkMaxAttempts, countByModule, DEFAULT_RUN_MAX_ATTEMPTS, errorText, selectTasksByIds } from "./shared.ts";
 import { createTaskWorker, type TaskWorkerOptions } from "./task-worker.ts";
 import {
   type DrainOptions,
@@ -273,9 +273,9 @@ export class QueuedTaskManager implements TaskManager {
   async #refresh(): Promise<void> {
     const ids = this.#tracked();
     if (ids.length === 0) return;
-    const r = await this.#db.execute("SELECT * FROM task_queue WHERE id IN (SELECT value FROM json_each(?))", [JSON.stringify(ids.map(Number))]);
+    const rows = await selectTasksByIds(this.#db, ids.map(Number));
     const seen = new Set<string>();
-    for (const row of r.rows) seen.add(this.#runs.update(taskToRun(rowToTask(row))).runId);
+    for (const row of rows) seen.add(this.#runs.update(taskToRun(rowToTask(row))).runId);
     // A row deleted behind our back (a manual DELETE, a restore) is no longer watched.
     for (const id of ids) if (!seen.has(id)) this.#runs.forget(id);
   }

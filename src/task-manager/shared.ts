@@ -6,6 +6,8 @@
 import { type Backoff } from "../backoff.ts";
 import { QueueValidationError } from "../errors.ts";
 import type { BackoffOptions } from "../options.ts";
+import type { QueueDatabase } from "../database.ts";
+import type { SqlValue } from "../driver.ts";
 
 /** Retry delays of task-manager runs: 1 s, 2 s, 4 s … up to a minute (the queue default is minutes). */
 export const TASK_MANAGER_BACKOFF: Backoff = Object.freeze({ baseMs: 1_000, factor: 2, maxMs: 60_000, jitter: 0.1 });
@@ -42,4 +44,16 @@ export function countByModule(runs: readonly { moduleId: string }[]): Record<str
   const out: Record<string, number> = {};
   for (const r of runs) out[r.moduleId] = (out[r.moduleId] ?? 0) + 1;
   return out;
+}
+
+/** Rows of these tasks, read 500 ids at a time through the database's dialect (any engine). */
+export async function selectTasksByIds(
+  db: QueueDatabase,
+  ids: readonly number[],
+): Promise<readonly Readonly<Record<string, SqlValue>>[]> {
+  const rows: Readonly<Record<string, SqlValue>>[] = [];
+  for (let i = 0; i < ids.length; i += 500) {
+    rows.push(...(await db.run(db.dialect.reads.selectTasksByIds(ids.slice(i, i + 500)))).rows);
+  }
+  return rows;
 }

@@ -48,6 +48,7 @@ export const postgresDialect: QueueDialect = Object.freeze({
   }),
   reads: Object.freeze({
     selectTask: read.selectTask,
+    selectTasksByIds: read.selectTasksByIds,
     listTasks: read.listTasks,
     countByStatus: read.countByStatus,
     countInStatus: read.countInStatus,
@@ -82,6 +83,7 @@ export const postgresDialect: QueueDialect = Object.freeze({
     vacuum: m.vacuum,
     optimize: m.optimize,
     integrityCheck: m.integrityCheck,
+    quickCheck: m.quickCheck,
     storageFigure: m.storageFigure,
     connectionSetting: m.connectionSetting,
     countRows: m.countRows,

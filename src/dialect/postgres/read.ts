@@ -14,6 +14,12 @@ export function selectTask(id: number): Statement {
   return { sql: `SELECT * FROM task_queue WHERE id = ?`, params: [id] };
 }
 
+/** Several tasks by id, in one read (placeholders, so the statement is the same on every engine). */
+export function selectTasksByIds(ids: readonly number[]): Statement {
+  if (ids.length === 0) return { sql: `SELECT * FROM task_queue WHERE 0 = 1`, params: [] };
+  return { sql: `SELECT * FROM task_queue WHERE id IN (${ids.map(() => "?").join(", ")})`, params: [...ids] };
+}
+
 /** A page of tasks, by id. */
 export function listTasks(f: ListFilter): Statement {
   const where: string[] = [];

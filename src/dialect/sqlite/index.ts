@@ -44,6 +44,7 @@ export const sqliteDialect: QueueDialect = Object.freeze({
   }),
   reads: Object.freeze({
     selectTask: read.selectTask,
+    selectTasksByIds: read.selectTasksByIds,
     listTasks: read.listTasks,
     countByStatus: read.countByStatus,
     countInStatus: read.countInStatus,
@@ -78,6 +79,7 @@ export const sqliteDialect: QueueDialect = Object.freeze({
     vacuum: m.vacuum,
     optimize: m.optimize,
     integrityCheck: m.integrityCheck,
+    quickCheck: m.quickCheck,
     storageFigure: m.storageFigure,
     connectionSetting: m.connectionSetting,
     countRows: m.countRows,

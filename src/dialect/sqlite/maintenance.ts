@@ -32,6 +32,9 @@ export const optimize = (): Statement => s("PRAGMA optimize");
 /** Integrity check: one row per finding, exactly one `ok` row when sound (first column). */
 export const integrityCheck = (): Statement => s("PRAGMA integrity_check");
 
+/** The bounded check (`quick_check` skips index-content verification). */
+export const quickCheck = (): Statement => s("PRAGMA quick_check");
+
 /** One storage figure (first column of the only row). */
 export function storageFigure(name: StorageFigure): Statement {
   return s(`PRAGMA ${name}`);

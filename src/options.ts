@@ -293,13 +293,6 @@ export interface WorkerHooks {
   readonly logger?: AppLogger | undefined;
 }
 
-/**
- * The rules between worker options that no single field can check: renewal inside the lease,
- * a stale threshold of at least 3 heartbeats, a backoff cap not below its base. Throws
- * `invalid(issues)` at the first one broken; `label` names a key in the caller's terms.
- * @internal
- */
-export function checkWorkerOptionRules(
 /** What a worker logs, from its `taskLogs` setting: every change, failures only, or none. @internal */
 export type TaskLogLevel = "all" | "failures" | "none";
 
@@ -308,6 +301,13 @@ export function taskLogLevel(setting: WorkerSettings["taskLogs"]): TaskLogLevel 
   return setting === true || setting === "all" ? "all" : setting === "failures" ? "failures" : "none";
 }
 
+/**
+ * The rules between worker options that no single field can check: renewal inside the lease,
+ * a stale threshold of at least 3 heartbeats, a backoff cap not below its base. Throws
+ * `invalid(issues)` at the first one broken; `label` names a key in the caller's terms.
+ * @internal
+ */
+export function checkWorkerOptionRules(
   o: WorkerSettings,
   label: (key: string) => string,
   invalid: (issues: readonly string[]) => Error,

@@ -7,6 +7,7 @@ import type { StandardSchemaV1 } from "@standard-schema/spec";
 import { isTaskTime, toSqlRunAfter, toSqlTime } from "./clock.ts";
 import type { QueueDatabase } from "./database.ts";
 import type { Statement } from "./driver.ts";
+import type { InsertTask } from "./dialect/types.ts";
 import { QueueDatabaseError, QueueValidationError, TaskNotFoundError } from "./errors.ts";
 import {
   EnqueueOptionsSchema,
@@ -128,7 +129,19 @@ export class QueueClient<S extends TaskSchemas = TaskSchemas> {
     const now = this.#db.clock.now();
     const nowText = toSqlTime(now);
     const stmts: Statement[] = [];
-    const resultIndex: { insert: number; lookup: number | null }[] = [];
+    const resultIndex: ({ insert: number; lookup: number | null } | null)[] = [];
+    // Unkeyed tasks go out as multi-row INSERTs where the dialect has them (a server: one round trip).
+    const insertTasks = tasks.length > 1 ? this.#db.dialect.transitions.insertTasks : undefined;
+    // Runs of consecutive unkeyed tasks are flushed before a keyed one, so ids still ascend in
+    // input order (FIFO among tasks enqueued together goes by id).
+    let plain: { at: number; t: InsertTask }[] = [];
+    const chunks: { stmt: number; ats: number[] }[] = [];
+    const flush = (): void => {
+      if (insertTasks === undefined || plain.length === 0) return;
+      chunks.push({ stmt: stmts.length, ats: plain.map((p) => p.at) });
+      stmts.push(insertTasks(plain.map((p) => p.t)));
+      plain = [];
+    };
     for (const [i, task] of tasks.entries()) {
       const where = tasks.length > 1 ? `task ${i}: ` : "";
       if (typeof task?.type !== "string" || task.type.length === 0 || task.type.length > 200) {
@@ -160,28 +173,41 @@ export class QueueClient<S extends TaskSchemas = TaskSchemas> {
         throw new QueueValidationError(`${where}${what} is outside the times a task can run at (1970-01-01 to 9999-12-31 UTC)`);
       }
       checkKeyOptions(opts.idempotencyKey, opts.keyMode, opts.keyWindowMs, where);
-      const keyed = keyedInsert(
-        this.#db.dialect,
-        {
-          type: task.type,
-          priority: opts.priority ?? DEFAULT_PRIORITY,
-          payload: serialise(payload, `${where}payload`),
-          compatibility: serialise(opts.compatibility ?? {}, `${where}compatibility`),
-          maxAttempts: opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-          runAfter: toSqlRunAfter(runAfter, now),
-          idempotencyKey: opts.idempotencyKey ?? null,
-          now: nowText,
-        },
-        opts.keyMode,
-        opts.keyWindowMs,
-        now,
-      );
+      const insert: InsertTask = {
+        type: task.type,
+        priority: opts.priority ?? DEFAULT_PRIORITY,
+        payload: serialise(payload, `${where}payload`),
+        compatibility: serialise(opts.compatibility ?? {}, `${where}compatibility`),
+        maxAttempts: opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+        runAfter: toSqlRunAfter(runAfter, now),
+        idempotencyKey: opts.idempotencyKey ?? null,
+        now: nowText,
+      };
+      if (insertTasks !== undefined && insert.idempotencyKey === null) {
+        plain.push({ at: i, t: insert });
+        resultIndex.push(null);
+        if (plain.length === 500) flush();
+        continue;
+      }
+      flush();
+      const keyed = keyedInsert(this.#db.dialect, insert, opts.keyMode, opts.keyWindowMs, now);
       resultIndex.push({ insert: stmts.length + keyed.insert, lookup: keyed.lookup === null ? null : stmts.length + keyed.lookup });
       stmts.push(...keyed.stmts);
     }
+    flush();
     // A single plain insert needs no transaction of its own; anything more is one batch.
     const results = stmts.length === 1 ? [await this.#db.run(stmts[0]!)] : await this.#db.batch(stmts);
-    return resultIndex.map(({ insert, lookup }) => {
+    const ids = new Map<number, number>();
+    for (const { stmt, ats } of chunks) {
+      const got = results[stmt]!.rows.map((row) => Number(row["id"])).sort((a, b) => a - b);
+      if (got.length !== ats.length) {
+        throw new QueueDatabaseError(`the ${this.#db.driver.name} driver returned ${got.length} ids for ${ats.length} tasks`, { kind: "unknown" });
+      }
+      ats.forEach((at, k) => ids.set(at, got[k]!));
+    }
+    return resultIndex.map((slot, at) => {
+      if (slot === null) return ids.get(at)!;
+      const { insert, lookup } = slot;
       const r = results[insert]!;
       if (r.changes > 0) {
         if (r.lastInsertRowid === undefined) {

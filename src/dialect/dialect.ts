@@ -62,6 +62,12 @@ export type {
 export interface TransitionStatements {
   /** INSERT of a new queued task; its id is the result's `lastInsertRowid`. */
   insertTask(t: InsertTask): Statement;
+  /**
+   * Optional: several tasks without idempotency keys in ONE statement, rows `id` RETURNING (in
+   * ascending id order = input order). An engine where a round trip costs more than a statement
+   * (a server) provides it; the client uses it for up to 500 unkeyed tasks per statement.
+   */
+  readonly insertTasks?: ((ts: readonly InsertTask[]) => Statement) | undefined;
   /** The id (`id`) of the task holding an idempotency key. */
   selectIdByIdempotencyKey(key: string): Statement;
   /** Claim of up to `limit` tasks in `strategy` order; with `withLog`, [log, claim] (claim last, rows RETURNING *). */

@@ -10,7 +10,7 @@
 import type { QueueDialect } from "../dialect.ts";
 import { cancelTaskLogged, requeueTaskLogged } from "./cancel-retry.ts";
 import { claimOrdered, claimWeightedRandom } from "./claim.ts";
-import { insertTask, selectIdByIdempotencyKey } from "./enqueue.ts";
+import { insertTask, insertTasks, selectIdByIdempotencyKey } from "./enqueue.ts";
 import { insertTaskLog, insertTaskLogIfChanged } from "./log.ts";
 import * as m from "./maintenance.ts";
 import * as metrics from "./metrics.ts";
@@ -30,6 +30,7 @@ export const postgresDialect: QueueDialect = Object.freeze({
   name: "postgres",
   transitions: Object.freeze({
     insertTask,
+    insertTasks,
     selectIdByIdempotencyKey,
     claimOrdered,
     claimWeightedRandom,

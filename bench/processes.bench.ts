@@ -20,7 +20,7 @@ function command(): { cmd: string; args: string[] } {
 interface Child {
   readonly proc: ChildProcess;
   readonly ready: Promise<void>;
-  readonly result: Promise<{ ids: number[]; doneAt: number; busyRetries: number; calls: number }>;
+  readonly result: Promise<{ ids: number[]; doneAt: number; cpuUs: number; busyRetries: number; calls: number }>;
 }
 
 function start(d: BenchDriver, path: string, concurrency: number, batchSize: number | undefined): Child {
@@ -30,7 +30,7 @@ function start(d: BenchDriver, path: string, concurrency: number, batchSize: num
   let out = "";
   let readyResolve!: () => void;
   const ready = new Promise<void>((r) => (readyResolve = r));
-  const result = new Promise<{ ids: number[]; doneAt: number; busyRetries: number; calls: number }>((resolve, reject) => {
+  const result = new Promise<{ ids: number[]; doneAt: number; cpuUs: number; busyRetries: number; calls: number }>((resolve, reject) => {
     proc.stdout!.on("data", (c) => {
       out += String(c);
       if (out.startsWith("ready\n")) readyResolve();
@@ -51,6 +51,11 @@ export interface ProcessesRun {
   readonly missing: number;
   readonly busyRetries: number;
   readonly calls: number;
+  /**
+   * CPU time of all processes from `go` to done, in µs per task: unlike throughput it hardly moves
+   * with other load on the host, so it shows what each added process costs.
+   */
+  readonly cpuUsPerTask: number;
 }
 
 /**
@@ -81,6 +86,7 @@ export async function processesOnce(d: BenchDriver, n: number, procs: number, co
       missing: n - seen.size,
       busyRetries: results.reduce((a, r) => a + r.busyRetries, 0),
       calls: results.reduce((a, r) => a + r.calls, 0),
+      cpuUsPerTask: results.reduce((a, r) => a + r.cpuUs, 0) / n,
     };
   } finally {
     scratch.dispose();

@@ -33,12 +33,17 @@ await new Promise<void>((resolve) => {
   });
 });
 process.stdin.pause();
+// CPU from `go` on (start-up and module loading left out): per task, it shows what each added
+// process costs (on one host, SQLite's page cache is dropped whenever another connection wrote).
+const cpu0 = process.resourceUsage();
 worker.start();
 // Done when nothing is left anywhere: tasks held by another process still count as active.
 await client.waitUntilEmpty({ pollIntervalMs: 2 });
 // Wall-clock epoch ms, comparable across processes: the drain ends here, not after close().
 const doneAt = performance.timeOrigin + performance.now();
+const cpu1 = process.resourceUsage();
+const cpuUs = cpu1.userCPUTime - cpu0.userCPUTime + cpu1.systemCPUTime - cpu0.systemCPUTime;
 await worker.stop();
 await db.close();
-process.stdout.write(`${JSON.stringify({ ids, doneAt, busyRetries: db.busyRetryCount, calls: db.callCount })}\n`);
+process.stdout.write(`${JSON.stringify({ ids, doneAt, cpuUs, busyRetries: db.busyRetryCount, calls: db.callCount })}\n`);
 process.exit(0);

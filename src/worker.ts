@@ -23,13 +23,14 @@ import { OutcomeWriter } from "./worker/outcomes.ts";
 import { type Buffered, PrefetchBuffer } from "./worker/prefetch.ts";
 import { WorkerReporter } from "./worker/reporter.ts";
 import { TaskRunner } from "./worker/task-runner.ts";
-import { listenForWork, type WorkWakeups } from "./internal/work-wake.ts";
+import { type HeartbeatLoop, runHeartbeatLoop } from "./worker/heartbeat-loop.ts";
 import { writeProgress } from "./progress.ts";
 import { runRetentionLoop } from "./retention/loop.ts";
 import type { RetentionPolicy } from "./retention/index.ts";
 import { QueueScheduler } from "./schedules/scheduler.ts";
 import { runScheduleTicks } from "./schedules/ticker.ts";
 import type { TaskMap, TaskOutput, TaskSchemas, TypedTaskType, UntypedTaskType } from "./tasks.ts";
+import { listenForWork, type WorkWakeups } from "./internal/work-wake.ts";
 import type { RegisterOptions, TaskHandler, WorkerRunStats } from "./worker/types.ts";
 
 export type { QueueWorkerOptions } from "./options.ts";
@@ -73,16 +74,14 @@ export class QueueWorker<S extends TaskSchemas = TaskSchemas> {
   readonly #batchSize: number;
   readonly #leaseMs: number;
   readonly #pollMs: number;
-  readonly #capabilities: Readonly<Record<string, string | number | boolean | null>>;
   readonly #heartbeatMs: number;
   readonly #heartbeat: WorkerHeartbeat;
-  readonly #reclaimStale: boolean;
+  readonly #beats: HeartbeatLoop;
   /** Schedule ticks while started (`scheduleIntervalMs`, 0: none). */
   readonly #scheduleMs: number;
   readonly #scheduler: QueueScheduler;
   /** Retention passes while started (`retention`), if any. */
   readonly #retention: RetentionPolicy | undefined;
-  readonly #crashPolicy: Readonly<Record<string, "retry" | "fail" | "dead_letter">>;
   /** Handler timeout for types without their own; 0 for none. */
   readonly #timeoutMs: number;
   /** Handler timeouts by type (from `taskTimeouts` and `register`). */
@@ -122,7 +121,6 @@ export class QueueWorker<S extends TaskSchemas = TaskSchemas> {
     const renewMs = o.renewIntervalMs ?? Math.max(1, Math.floor(o.leaseMs / 3));
     this.#pollMs = o.pollIntervalMs;
     this.#flushMs = Math.max(1, Math.min(50, Math.floor(renewMs / 2)));
-    this.#capabilities = o.capabilities;
     this.#heartbeatMs = o.heartbeatIntervalMs;
     const liveness = workerLivenessThresholds(o.heartbeatIntervalMs, o.staleAfterMs, {
       heartbeat: "heartbeatIntervalMs",
@@ -132,12 +130,20 @@ export class QueueWorker<S extends TaskSchemas = TaskSchemas> {
     this.#heartbeat = new WorkerHeartbeat(db, { staleThresholdMs: liveness.staleMs, activeThresholdMs: liveness.activeMs });
     this.#timeoutMs = o.timeoutMs ?? 0;
     for (const [type, ms] of Object.entries(o.taskTimeouts ?? {})) this.#typeTimeouts.set(type, ms);
-    this.#reclaimStale = o.reclaimStaleWorkers;
     this.#scheduleMs = o.scheduleIntervalMs;
     this.#retention = o.retention;
     this.#scheduler = new QueueScheduler(db);
-    this.#crashPolicy = o.crashPolicy;
     this.#report = new WorkerReporter(this.#id, logger ?? silentLogger, onEvent ?? (() => {}));
+    this.#beats = {
+      heartbeat: this.#heartbeat,
+      workerId: this.#id,
+      capabilities: o.capabilities,
+      intervalMs: o.heartbeatIntervalMs,
+      reclaimStale: o.reclaimStaleWorkers,
+      crashPolicy: o.crashPolicy,
+      clock: db.clock,
+      report: this.#report,
+    };
     const ctx = { db, workerId: this.#id, settings: o, random, types: () => this.#types };
     this.#ops = (operations ?? dialectWorkerOperations)(ctx);
     this.#outcomes = new OutcomeWriter({
@@ -300,7 +306,7 @@ export class QueueWorker<S extends TaskSchemas = TaskSchemas> {
     let idleUntil = -Infinity; // no claim before this time unless a write goes out anyway
     // Prefetch: a claim takes a whole batch even when fewer slots are free; the rest wait here.
     const prefetch = grouped && this.#batchSize > this.#concurrency;
-    const beating = this.#heartbeatMs > 0 ? this.#beat(stop) : Promise.resolve();
+    const beating = this.#heartbeatMs > 0 ? runHeartbeatLoop(this.#beats, stop) : Promise.resolve();
     const scheduling = this.#scheduleMs > 0
       ? runScheduleTicks(this.#scheduler, this.#db.clock, this.#scheduleMs, stop, () => this.#wake?.(), (err) => this.#report.error(err, "schedule"))
       : Promise.resolve();
@@ -384,29 +390,6 @@ export class QueueWorker<S extends TaskSchemas = TaskSchemas> {
       // woken before the time ran out
     } finally {
       this.#wake = null;
-    }
-  }
-
-  /**
-   * Registers this worker, refreshes its heartbeat until stopped, and at each beat releases the
-   * tasks of workers that went stale (crashed or hung) by their type's crash policy.
-   */
-  async #beat(stop: AbortSignal): Promise<void> {
-    for (;;) {
-      try {
-        await this.#heartbeat.updateHeartbeat(this.#id, this.#capabilities);
-        if (this.#reclaimStale) {
-          const n = await this.#heartbeat.reclaimStaleWorkerTasks({ policy: this.#crashPolicy });
-          if (n > 0) this.#report.log.warn("released tasks of stale workers", { count: n, workerId: this.#id });
-        }
-      } catch (err) {
-        this.#report.error(err, "heartbeat");
-      }
-      try {
-        await this.#db.clock.sleep(this.#heartbeatMs, stop);
-      } catch {
-        return;
-      }
     }
   }
 }

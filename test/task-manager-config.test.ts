@@ -168,7 +168,7 @@ describe("mapping tables and registries", () => {
     runs.subscribe(() => {
       throw new Error("listener bug");
     });
-    const base = { moduleId: "m", parameters: {}, createdAt: 0, startedAt: null, completedAt: null, errorMessage: null, attempts: 0, maxAttempts: 1, idempotencyKey: null, backend: "in-memory", queueStatus: null } as const;
+    const base = { moduleId: "m", parameters: {}, createdAt: 0, startedAt: null, completedAt: null, errorMessage: null, attempts: 0, maxAttempts: 1, idempotencyKey: null, backend: "in-memory", queueStatus: null, progress: null, result: null } as const;
     for (const id of ["a", "b", "c"]) runs.update({ ...base, runId: id, status: "COMPLETED" });
     runs.update({ ...base, runId: "d", status: "RUNNING" });
     assert.deepEqual(runs.list().map((r) => r.runId), ["b", "c", "d"]);

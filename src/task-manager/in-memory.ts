@@ -109,6 +109,8 @@ export class BackgroundTaskManager implements TaskManager {
       idempotencyKey: key,
       backend: "in-memory",
       queueStatus: null,
+      progress: null,
+      result: null,
     });
     const abort = new AbortController();
     this.#aborts.set(runId, abort);
@@ -199,9 +201,14 @@ export class BackgroundTaskManager implements TaskManager {
       if (signal.aborted) return;
       this.#set(runId, { status: "RUNNING", startedAt: this.#clock.now(), attempts: attempt });
       try {
-        await fn(params, { runId, attempt, signal });
+        // Progress and result are kept as JSON, as the queue stores them, so a switch of backend
+        // shows the same values.
+        const progress = async (value: unknown): Promise<void> => {
+          if (!signal.aborted) this.#set(runId, { progress: asJson(value) });
+        };
+        const result = await fn(params, { runId, attempt, signal, progress });
         if (signal.aborted) return;
-        this.#set(runId, { status: "COMPLETED", completedAt: this.#clock.now(), errorMessage: null });
+        this.#set(runId, { status: "COMPLETED", completedAt: this.#clock.now(), errorMessage: null, result: asJson(result) });
         return;
       } catch (err) {
         if (signal.aborted) return;
@@ -227,5 +234,15 @@ export class BackgroundTaskManager implements TaskManager {
   #set(runId: string, patch: Partial<Run>): void {
     const run = this.#runs.get(runId);
     if (run !== undefined) this.#runs.update({ ...run, ...patch });
+  }
+}
+
+/** A value as it reads back after a JSON round trip (null for undefined or what JSON cannot hold). */
+function asJson(value: unknown): unknown {
+  try {
+    const text = JSON.stringify(value);
+    return text === undefined ? null : JSON.parse(text);
+  } catch {
+    return null;
   }
 }

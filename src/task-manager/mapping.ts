@@ -61,6 +61,8 @@ export function taskToRun(task: Task): Run {
     idempotencyKey: task.idempotencyKey,
     backend: "queue",
     queueStatus: task.status,
+    progress: task.progress ?? null,
+    result: task.result ?? null,
   };
 }
 

@@ -140,6 +140,8 @@ export class QueuedTaskManager implements TaskManager {
         idempotencyKey: null,
         backend: "queue",
         queueStatus: "queued",
+        progress: null,
+        result: null,
       });
     }
     this.#ensurePolling();

@@ -19,7 +19,12 @@ function handlerFor(fn: WorkFunction): TaskHandler {
     if (typeof payload !== "object" || payload === null || Array.isArray(payload)) {
       throw new QueueValidationError(`task ${ctx.task.id}: payload is not a parameters object`);
     }
-    return fn(payload as Record<string, unknown>, { runId: String(ctx.task.id), attempt: ctx.task.attempts, signal: ctx.signal });
+    return fn(payload as Record<string, unknown>, {
+      runId: String(ctx.task.id),
+      attempt: ctx.task.attempts,
+      signal: ctx.signal,
+      progress: ctx.progress,
+    });
   };
 }
 

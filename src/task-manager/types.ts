@@ -36,6 +36,11 @@ export interface WorkContext {
   readonly attempt: number;
   /** Aborted when the run is cancelled (or its queue lease is lost): stop, the result is ignored. */
   readonly signal: AbortSignal;
+  /**
+   * Records how far the run got (any JSON value), readable as {@link Run.progress} by the starter
+   * and other processes. On the queue it is stored under the run's lease (a lost lease rejects).
+   */
+  readonly progress: (value: unknown) => Promise<void>;
 }
 
 /** A registered unit of work. Resolving completes the run; throwing fails it (or retries it). */
@@ -82,6 +87,10 @@ export interface Run {
   readonly backend: TaskBackend;
   /** The queue's own status (e.g. `dead_letter`, shown as FAILED), for queue runs. */
   readonly queueStatus: TaskStatus | null;
+  /** The last value the work reported with `context.progress`, or null. */
+  readonly progress: unknown;
+  /** What the work function resolved to once the run completed (JSON), or null. */
+  readonly result: unknown;
 }
 
 /** Called on every status change of a run; `previous` is null when the run is first seen. */

@@ -104,6 +104,8 @@ export interface TransitionStatements {
 export interface ReadStatements {
   /** One task's row, or no row. */
   selectTask(id: number): Statement;
+  /** Rows `name`: the stored (not generated) columns of `task_queue`, for export's completeness check. */
+  taskColumns(): Statement;
   /** The rows of these tasks (any order; missing ids have no row). Callers pass at most 500 ids. */
   selectTasksByIds(ids: readonly number[]): Statement;
   /** A page of task rows. */

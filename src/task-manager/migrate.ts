@@ -40,10 +40,10 @@ export interface ExportTasksOptions {
 export async function* exportTasks(db: QueueDatabase, options: ExportTasksOptions = {}): AsyncGenerator<string, void, undefined> {
   const pageSize = options.pageSize ?? 500;
   if (!Number.isInteger(pageSize) || pageSize < 1) throw new QueueValidationError("pageSize must be an integer >= 1");
-  const statuses = options.statuses === undefined ? null : JSON.stringify(options.statuses);
+  const statuses = options.statuses ?? null;
   // A stored column this format does not carry would be dropped without a word: refuse instead.
-  const columns = (await db.execute("SELECT name, hidden FROM pragma_table_xinfo('task_queue')")).rows;
-  const missing = columns.filter((c) => Number(c["hidden"]) === 0 && !EXPORTED_COLUMNS.includes(String(c["name"])));
+  const columns = (await db.run(db.dialect.reads.taskColumns())).rows;
+  const missing = columns.filter((c) => !EXPORTED_COLUMNS.includes(String(c["name"])));
   if (missing.length > 0) {
     throw new QueueValidationError(
       `task_queue has column(s) the export format v${TASK_EXPORT_VERSION} does not carry: ${missing.map((c) => String(c["name"])).join(", ")}`,
@@ -60,10 +60,14 @@ export async function* exportTasks(db: QueueDatabase, options: ExportTasksOption
   let after = 0;
   let count = 0;
   for (;;) {
-    const r = await db.execute(
-      "SELECT * FROM task_queue WHERE id > ? AND (? IS NULL OR status IN (SELECT value FROM json_each(?))) ORDER BY id LIMIT ?",
-      [after, statuses, statuses, pageSize],
-    );
+    // Plain placeholders, so the same text runs on every engine.
+    const inStatuses =
+      statuses === null ? "" : statuses.length === 0 ? " AND 0 = 1" : ` AND status IN (${statuses.map(() => "?").join(", ")})`;
+    const r = await db.execute(`SELECT * FROM task_queue WHERE id > ?${inStatuses} ORDER BY id LIMIT ?`, [
+      after,
+      ...(statuses ?? []),
+      pageSize,
+    ]);
     for (const row of r.rows) {
       yield `${JSON.stringify(rowToExported(row))}\n`;
       count++;

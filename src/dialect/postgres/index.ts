@@ -50,6 +50,7 @@ export const postgresDialect: QueueDialect = Object.freeze({
   reads: Object.freeze({
     selectTask: read.selectTask,
     selectTasksByIds: read.selectTasksByIds,
+    taskColumns: read.taskColumns,
     listTasks: read.listTasks,
     countByStatus: read.countByStatus,
     countInStatus: read.countInStatus,

@@ -14,6 +14,16 @@ export function selectTask(id: number): Statement {
   return { sql: `SELECT * FROM task_queue WHERE id = ?`, params: [id] };
 }
 
+/** Stored columns of `task_queue` in the current schema (generated ones left out). */
+export function taskColumns(): Statement {
+  return {
+    sql:
+      `SELECT column_name AS name FROM information_schema.columns` +
+      ` WHERE table_schema = current_schema() AND table_name = 'task_queue' AND is_generated = 'NEVER' ORDER BY ordinal_position`,
+    params: [],
+  };
+}
+
 /** Several tasks by id, in one read (placeholders, so the statement is the same on every engine). */
 export function selectTasksByIds(ids: readonly number[]): Statement {
   if (ids.length === 0) return { sql: `SELECT * FROM task_queue WHERE 0 = 1`, params: [] };

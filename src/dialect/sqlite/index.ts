@@ -45,6 +45,7 @@ export const sqliteDialect: QueueDialect = Object.freeze({
   reads: Object.freeze({
     selectTask: read.selectTask,
     selectTasksByIds: read.selectTasksByIds,
+    taskColumns: read.taskColumns,
     listTasks: read.listTasks,
     countByStatus: read.countByStatus,
     countInStatus: read.countInStatus,

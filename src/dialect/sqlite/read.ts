@@ -14,6 +14,11 @@ export function selectTask(id: number): Statement {
   return { sql: `SELECT * FROM task_queue WHERE id = ?`, params: [id] };
 }
 
+/** Stored columns of `task_queue` (`hidden = 0` leaves out generated ones). */
+export function taskColumns(): Statement {
+  return { sql: `SELECT name FROM pragma_table_xinfo('task_queue') WHERE hidden = 0`, params: [] };
+}
+
 /** Several tasks by id, in one read (placeholders, so the statement is the same on every engine). */
 export function selectTasksByIds(ids: readonly number[]): Statement {
   if (ids.length === 0) return { sql: `SELECT * FROM task_queue WHERE 0 = 1`, params: [] };

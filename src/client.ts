@@ -37,7 +37,7 @@ export interface QueueClientOptions<S extends TaskSchemas = TaskSchemas> {
    * Payload schemas by task type (zod, valibot, or anything implementing Standard Schema). An
    * enqueue of that type stores the schema's output, or is refused with nothing stored.
    */
-  readonly schemas?: Readonly<Record<string, StandardSchemaV1>> | undefined;
+  readonly schemas?: TaskSchemas | undefined;
 }
 
 /** One task for {@link QueueClient.enqueueMany}. */

@@ -40,6 +40,7 @@ export {
   type TaskSchemas,
   type TypedEnqueueInput,
   type TypedTaskType,
+  type Untyped,
   type UntypedTaskType,
 } from "./tasks.ts";
 export {

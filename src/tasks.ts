@@ -50,16 +50,16 @@ export function defineTasks<const S extends TaskSchemas>(schemas: S): TaskMap<S>
   return Object.freeze({ schemas, types: Object.freeze(Object.keys(schemas)) as readonly (keyof S & string)[] });
 }
 
-/** True when `S` is the untyped default (any type name). */
-type Untyped<S> = string extends keyof S ? true : false;
+/** True when `S` is the untyped default (any type name): the switch between the typed and plain API. */
+export type Untyped<S> = string extends keyof S ? true : false;
 /** Task types of a typed map; `never` for the untyped default. */
 export type TypedTaskType<S> = Untyped<S> extends true ? never : keyof S & string;
 /** `string` for the untyped default; `never` for a typed map (its types are checked). */
 export type UntypedTaskType<S> = Untyped<S> extends true ? string : never;
 /** The payload `enqueue` accepts for type `K`: the schema's input. */
-export type TaskInput<S extends TaskSchemas, K extends keyof S> = StandardSchemaV1.InferInput<S[K]>;
+export type TaskInput<S extends TaskSchemas, K extends keyof S> = NonNullable<S[K]["~standard"]["types"]>["input"];
 /** The payload a handler of type `K` receives: the schema's output (what the client stored). */
-export type TaskOutput<S extends TaskSchemas, K extends keyof S> = StandardSchemaV1.InferOutput<S[K]>;
+export type TaskOutput<S extends TaskSchemas, K extends keyof S> = NonNullable<S[K]["~standard"]["types"]>["output"];
 
 /** The arguments after the type of `QueueClient.enqueue`: the payload is required and typed in a typed map. */
 export type EnqueueArgs<S extends TaskSchemas, K extends keyof S> =

@@ -101,7 +101,7 @@ describe("chaos on PostgreSQL: worker processes with their own pools, SIGKILLed 
     try {
       await db.execute("CREATE TABLE executions (task_id bigint, worker_pid int, at_ms bigint, attempt int)");
       const client = new core.QueueClient(db);
-      await client.enqueueMany(Array.from({ length: TASKS }, (_, i) => ({ type: "record", payload: { ms: (i % 5) * 5 }, options: { maxAttempts: 1000 } })));
+      await client.enqueueMany(Array.from({ length: TASKS }, (_, i) => ({ type: "record", payload: { ms: 40 + (i % 5) * 20 }, options: { maxAttempts: 1000 } })));
       let generation = 0;
       const spawnSlot = async (slot: number) => procs.set(slot, await startWorker(`pgchaos-${slot}-${generation++}`, config, pg.url));
       await Promise.all(Array.from({ length: WORKERS }, (_, slot) => spawnSlot(slot)));
@@ -114,7 +114,8 @@ describe("chaos on PostgreSQL: worker processes with their own pools, SIGKILLed 
         if ((await client.stats()).completed === TASKS) break;
         const slot = Math.floor(random() * WORKERS);
         const victim = procs.get(slot)!;
-        if (!froze && round >= 1) {
+        // The freeze comes first: a faster drain must not finish before a worker was frozen.
+        if (!froze) {
           // Freeze the worker holding most tasks past its lease: the others take them back;
           // thawed, its late results must be refused by the fence.
           const holding = await db.execute(
@@ -172,6 +173,7 @@ describe("chaos on PostgreSQL: worker processes with their own pools, SIGKILLed 
       const reRuns = runs.reduce((n, r) => n + Number(r.n) - 1, 0);
 
       assert.ok(froze, "a worker holding tasks was frozen");
+      assert.ok(kills >= 1, "at least one worker was SIGKILLed while tasks were left");
       const refused = (frozenProc?.stderr.match(/task result refused: lease no longer held/g) ?? []).length;
       console.log(
         `pg chaos: tasks=${TASKS} workers=${WORKERS} kills=${kills} froze=1 executions=${TASKS + reRuns} re-executions=${reRuns}` +

@@ -124,44 +124,6 @@ for (const d of DRIVERS) {
       }
     });
 
-    it("migration 10: a version-9 file keeps every task and ix_task_type_status becomes (type)", async () => {
-      const { dir, cleanup } = tempDir();
-      const path = join(dir, "v9.db");
-      try {
-        const raw = d.open(path);
-        for (const m of SQLITE_MIGRATIONS.filter((m) => m.version <= 9)) {
-          for (const s of m.statements) await raw.execute({ sql: s, params: [] });
-        }
-        await raw.execute({ sql: "PRAGMA user_version = 9", params: [] });
-        const INDEX_SQL = "SELECT sql FROM sqlite_master WHERE name = 'ix_task_type_status'";
-        const v9Index = (await raw.execute({ sql: INDEX_SQL, params: [] })).rows[0]?.["sql"];
-        assert.match(String(v9Index), /ON task_queue \(type, status\)$/, "the version-9 definition");
-        const statuses = ["queued", "processing", "completed", "failed", "dead_letter"];
-        for (let i = 0; i < 50; i++) {
-          await raw.execute({
-            sql: "INSERT INTO task_queue (type, status, priority, payload) VALUES (?, ?, ?, ?)",
-            params: [`t${i % 3}`, statuses[i % statuses.length]!, i, JSON.stringify({ i })],
-          });
-        }
-        const TASKS = "SELECT id, type, status, priority, payload, lease_token FROM task_queue ORDER BY id";
-        const before = (await raw.execute({ sql: TASKS, params: [] })).rows.map((r) => ({ ...r }));
-        await raw.close();
-
-        const db = track(await QueueDatabase.open(d.open(path)));
-        assert.equal(await db.schemaVersion(), 10);
-        assert.equal(SQLITE_SCHEMA_VERSION, 10);
-        assert.match(String((await db.execute(INDEX_SQL)).rows[0]?.["sql"]), /ON task_queue \(type\)$/);
-        const after = (await db.execute(TASKS)).rows.map((r) => ({ ...r }));
-        assert.equal(after.length, 50);
-        assert.deepEqual(after, before);
-        assert.deepEqual((await db.execute("PRAGMA integrity_check")).rows.map((r) => r["integrity_check"]), ["ok"]);
-        const byType = await db.execute("SELECT COUNT(*) AS n FROM task_queue INDEXED BY ix_task_type_status WHERE type = 't1'");
-        assert.equal(byType.rows[0]?.["n"], 17, "the rebuilt index holds every row of the type");
-      } finally {
-        cleanup();
-      }
-    });
-
     it("adopts a Python-made file at user_version 0", async () => {
       const db0 = track(new QueueDatabase(d.open(), { pragmas: false }));
       // The seed's own DDL leaves user_version at 0.

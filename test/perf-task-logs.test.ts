@@ -3,8 +3,7 @@
  * retry, failure and dead-letter (and the schema logs every reclaim), none for a claim or a
  * completion, whose task row keeps the claim and finish times and the worker; "all" also logs
  * claims, completions and releases; false logs nothing the worker would write. Also the config
- * key and its environment variable, and the index definitions of migrations 7 (partial, same
- * names) and 10 (`ix_task_type_status` keyed on type alone).
+ * key and its environment variable, and the migration-7 index definitions (partial, same names).
  */
 import { afterEach, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -89,8 +88,6 @@ for (const d of DRIVERS) {
       assert.match(sql.get("ix_task_status_prio_time")!, /WHERE status = 'queued'/);
       assert.match(sql.get("ix_task_region")!, /WHERE region IS NOT NULL/);
       assert.match(sql.get("ix_task_format")!, /WHERE format IS NOT NULL/);
-      // Migration 10: no status in the key, so a claim or a completion does not move its entry.
-      assert.match(sql.get("ix_task_type_status")!, /ON task_queue \(type\)$/);
       // The FIFO/LIFO index is made by the first such claim only.
       assert.ok(!sql.has("ix_task_queued_time"), "no FIFO index before a FIFO claim");
       await new QueueWorker(db, { workerId: "f", strategy: "FIFO", heartbeatIntervalMs: 0 }).claimTasks(1);
@@ -101,8 +98,6 @@ for (const d of DRIVERS) {
         (await db.execute(`EXPLAIN QUERY PLAN ${q}`)).rows.map((row) => String(row["detail"])).join("; ");
       assert.match(await plan("SELECT * FROM task_queue WHERE region = 'eu'"), /ix_task_region/);
       assert.match(await plan("SELECT * FROM task_queue WHERE format = 'mp4'"), /ix_task_format/);
-      assert.match(await plan("SELECT id, type FROM task_queue WHERE type = 'render'"), /SEARCH task_queue USING COVERING INDEX ix_task_type_status \(type=\?\)/);
-      assert.match(await plan("SELECT * FROM task_queue WHERE type = 'render'"), /SEARCH task_queue USING INDEX ix_task_type_status \(type=\?\)/);
       assert.match(
         await plan("SELECT * FROM task_queue WHERE status = 'queued' AND run_after_utc <= datetime('now') ORDER BY priority ASC, run_after_utc ASC LIMIT 1"),
         /ix_task_status_prio_time/,

@@ -13,7 +13,6 @@ import { MIGRATION_6_BASE } from "./migration-6-base.ts";
 import { MIGRATION_7_INDEXES } from "./migration-7-indexes.ts";
 import { MIGRATION_8_SCHEDULES } from "./migration-8-schedules.ts";
 import { MIGRATION_9_FEATURES } from "./migration-9-features.ts";
-import { MIGRATION_10_TYPE_INDEX } from "./migration-10-type-index.ts";
 
 /** All migrations in order. */
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
@@ -21,7 +20,6 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   MIGRATION_7_INDEXES,
   MIGRATION_8_SCHEDULES,
   MIGRATION_9_FEATURES,
-  MIGRATION_10_TYPE_INDEX,
 ];
 
 /** The schema version this library writes and understands on PostgreSQL. */

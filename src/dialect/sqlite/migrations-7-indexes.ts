@@ -17,11 +17,10 @@
  *   claim creates it again (`CREATE INDEX IF NOT EXISTS` in its own transaction, a no-op once it
  *   exists), so only a database that uses those strategies pays for it.
  *
- * `ix_task_type_status` stays complete here (the covering index of the counts by status and by
- * type, which read every row); migration 10 (`migrations-10-type-index.ts`) later keys it on `type`
- * alone, so that a status change no longer moves its entry. The columns and the AUTOINCREMENT of
- * `task_queue` are unchanged (a table rebuild, and ids that could be reused after a purge, were
- * not worth the measured gain; see README "Performance").
+ * `ix_task_type_status` stays complete: it is the covering index of the counts by status and by
+ * type (`v_queue_type_summary`, `stats()`, the dashboard), which read every row. The columns and
+ * the AUTOINCREMENT of `task_queue` are unchanged (a table rebuild, and ids that could be reused
+ * after a purge, were not worth the measured gain; see README "Performance").
  *
  * @internal
  * @module

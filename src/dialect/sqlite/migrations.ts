@@ -8,8 +8,7 @@
  * as it is. Migration 2 adds what this library needs on top: the fencing token and the indexes
  * the FIFO/LIFO claims and lease reclaim walk. Migration 5 makes every reclaim write its
  * `task_logs` row; migration 6 rewrites what a Python-made file stores in forms this library
- * cannot compare (isoformat times, the `leased` status). Migration 10 keys the seeds'
- * `ix_task_type_status` on `type` alone, so a status change no longer moves its entry.
+ * cannot compare (isoformat times, the `leased` status).
  *
  * @module
  */
@@ -17,7 +16,6 @@ import type { Migration } from "../types.ts";
 import { MIGRATION_7_INDEXES } from "./migrations-7-indexes.ts";
 import { MIGRATION_8_SCHEDULES } from "./migrations-8-schedules.ts";
 import { MIGRATION_9_FEATURES } from "./migrations-9-features.ts";
-import { MIGRATION_10_TYPE_INDEX } from "./migrations-10-type-index.ts";
 export type { Migration };
 
 /**
@@ -236,7 +234,6 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   MIGRATION_7_INDEXES,
   MIGRATION_8_SCHEDULES,
   MIGRATION_9_FEATURES,
-  MIGRATION_10_TYPE_INDEX,
 ];
 
 /** The schema version this library writes and understands. */

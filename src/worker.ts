@@ -24,6 +24,7 @@ import { type Buffered, PrefetchBuffer } from "./worker/prefetch.ts";
 import { WorkerReporter } from "./worker/reporter.ts";
 import { TaskRunner } from "./worker/task-runner.ts";
 import { type HeartbeatLoop, runHeartbeatLoop } from "./worker/heartbeat-loop.ts";
+import { LoopPacer } from "./worker/pacer.ts";
 import { writeProgress } from "./progress.ts";
 import { runRetentionLoop } from "./retention/loop.ts";
 import type { RetentionPolicy } from "./retention/index.ts";
@@ -50,7 +51,6 @@ export interface WorkerTasks<S extends TaskSchemas> {
 }
 
 // Waking the loop with a reason of our own: a bare abort() builds a DOMException each time.
-const WOKEN = Symbol("woken");
 
 const RegisterOptionsSchema = z.strictObject({ timeoutMs: z.optional(z.number().check(z.gte(0), z.lte(2 ** 31 - 1))) });
 
@@ -97,7 +97,7 @@ export class QueueWorker<S extends TaskSchemas = TaskSchemas> {
   readonly #inFlight = new Set<Promise<void>>();
   #loop: Promise<void> | null = null;
   #stop = new AbortController();
-  #wake: (() => void) | null = null;
+  readonly #pacer: LoopPacer;
   /** Set by {@link notifyWork}: the next round claims even inside the poll interval. */
   #hinted = false;
   /** LISTEN/NOTIFY wake-ups while started, on a driver that has them (src/internal/work-wake.ts). */
@@ -114,6 +114,7 @@ export class QueueWorker<S extends TaskSchemas = TaskSchemas> {
     const o = parseOptions(WorkerOptionsSchema, rest, "QueueWorker options");
     checkWorkerOptionRules(o, (key) => key, (issues) => new QueueValidationError("invalid QueueWorker options", issues), "QueueWorker options");
     this.#db = db;
+    this.#pacer = new LoopPacer(db.clock);
     this.#id = o.workerId ?? `worker-${globalThis.crypto.randomUUID().slice(0, 8)}`;
     this.#concurrency = o.concurrency;
     this.#batchSize = o.batchSize ?? o.concurrency;
@@ -153,7 +154,7 @@ export class QueueWorker<S extends TaskSchemas = TaskSchemas> {
       backoff: { ...DEFAULT_BACKOFF, ...o.backoff },
       random,
       nonRetryable: nonRetryableErrors ?? [],
-      wake: () => this.#wake?.(),
+      wake: () => this.#pacer.wake(),
     });
     this.#runner = new TaskRunner({
       clock: db.clock,
@@ -268,7 +269,7 @@ export class QueueWorker<S extends TaskSchemas = TaskSchemas> {
    */
   notifyWork(): void {
     this.#hinted = true;
-    this.#wake?.();
+    this.#pacer.wake();
   }
 
   /**
@@ -279,7 +280,7 @@ export class QueueWorker<S extends TaskSchemas = TaskSchemas> {
     const loop = this.#loop;
     if (loop === null) return;
     this.#stop.abort();
-    this.#wake?.();
+    this.#pacer.wake();
     await loop;
     await this.#wakeups?.close();
     this.#wakeups = null;
@@ -308,11 +309,12 @@ export class QueueWorker<S extends TaskSchemas = TaskSchemas> {
     const prefetch = grouped && this.#batchSize > this.#concurrency;
     const beating = this.#heartbeatMs > 0 ? runHeartbeatLoop(this.#beats, stop) : Promise.resolve();
     const scheduling = this.#scheduleMs > 0
-      ? runScheduleTicks(this.#scheduler, this.#db.clock, this.#scheduleMs, stop, () => this.#wake?.(), (err) => this.#report.error(err, "schedule"))
+      ? runScheduleTicks(this.#scheduler, this.#db.clock, this.#scheduleMs, stop, () => this.#pacer.wake(), (err) => this.#report.error(err, "schedule"))
       : Promise.resolve();
     const retention = this.#retention;
     const retaining = retention !== undefined ? runRetentionLoop(this.#db, retention, stop, (err) => this.#report.error(err, "retention")) : Promise.resolve();
     for (;;) {
+      await this.#pacer.yieldIfDue(); // a loop whose awaits never wait would starve every timer
       const stopping = stop.aborted;
       while (!stopping && this.#buffer.size > 0 && this.#runner.running < this.#concurrency) this.#launch(this.#buffer.take()!, grouped);
       const free = stopping ? 0 : this.#concurrency - this.#runner.running;
@@ -336,7 +338,7 @@ export class QueueWorker<S extends TaskSchemas = TaskSchemas> {
           const flushIn = this.#outcomes.pendingSince + this.#flushMs - now;
           wait = wait === null ? flushIn : Math.min(wait, flushIn);
         }
-        await this.#waitForWork(wait);
+        await this.#pacer.waitForWork(wait);
         continue;
       }
       let tasks: Task[];
@@ -371,26 +373,9 @@ export class QueueWorker<S extends TaskSchemas = TaskSchemas> {
   #launch(entry: Buffered, grouped: boolean): void {
     const p: Promise<void> = this.#runner.run(entry.task, grouped, entry.claimedAt).finally(() => {
       this.#inFlight.delete(p);
-      this.#wake?.(); // a slot is free (the grouped path has woken the loop already with its outcome)
+      this.#pacer.wake(); // a slot is free (the grouped path has woken the loop already with its outcome)
     });
     this.#inFlight.add(p);
-  }
-
-  /** Waits until a handler finishes, stop() is called, or `ms` pass (null: no timer). */
-  async #waitForWork(ms: number | null): Promise<void> {
-    const wake = new AbortController();
-    this.#wake = () => wake.abort(WOKEN);
-    try {
-      if (ms === null) {
-        await new Promise<void>((resolve) => wake.signal.addEventListener("abort", () => resolve(), { once: true }));
-      } else {
-        await this.#db.clock.sleep(Math.max(0, ms), wake.signal);
-      }
-    } catch {
-      // woken before the time ran out
-    } finally {
-      this.#wake = null;
-    }
   }
 }
 

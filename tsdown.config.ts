@@ -53,7 +53,12 @@ export default defineConfig((cli): UserConfig => {
     entry: LIBRARY_ENTRIES,
     // The bin (`dist/cli.js`) is built in the same ESM pass as the library so it shares the
     // library's chunks (one copy of every class); it is ESM only.
-    format: { esm: { entry: { ...LIBRARY_ENTRIES, cli: "cli/prismq.ts" } }, cjs: {} },
+    // CommonJS has no `import.meta`: the one use (runtime/node/open.ts, behind a `require` check
+    // that CommonJS always passes) becomes an empty object, as rolldown would do with a warning.
+    format: {
+      esm: { entry: { ...LIBRARY_ENTRIES, cli: "cli/prismq.ts" } },
+      cjs: { define: { "import.meta": "{}" } },
+    },
     outDir,
     outExtensions: ({ format }) => (format === "cjs" ? { js: ".cjs", dts: ".d.cts" } : { js: ".js", dts: ".d.ts" }),
     // Declarations from the core's tsconfig (isolatedDeclarations: emitted without type-checking;

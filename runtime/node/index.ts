@@ -19,6 +19,7 @@ export {
   resolveDbPath,
 } from "./open.ts";
 export type { DbPathHost } from "./db-path.ts";
+export { backgroundCheckpointStatus, type BackgroundCheckpointStatus } from "./checkpointer.ts";
 export {
   createQueueBackup,
   createQueueMaintenance,

@@ -55,10 +55,11 @@ function withPragmas(db: RawDb): RawDb {
 const betterSqlite3: BenchDriver = {
   name: "better-sqlite3",
   version: (require("better-sqlite3/package.json") as { version: string }).version,
+  // As `openQueueDatabase` opens it (what a user who sets nothing gets): on Node that includes
+  // the background WAL checkpoints of runtime/node/checkpointer.ts.
   async openDriver(path) {
-    const { default: Database } = await import("better-sqlite3");
-    const { fromBetterSqlite3 } = await import("../adapters/better-sqlite3/index.ts");
-    return fromBetterSqlite3(new Database(path));
+    const { openDriver } = await import("../runtime/node/open.ts");
+    return openDriver({ path, driver: "better-sqlite3" });
   },
   async openRaw(path) {
     const { default: Database } = await import("better-sqlite3");
@@ -70,9 +71,8 @@ const nodeSqlite: BenchDriver = {
   name: "node:sqlite",
   version: "builtin",
   async openDriver(path) {
-    const { DatabaseSync } = await import("node:sqlite");
-    const { fromNodeSqlite } = await import("../adapters/node-sqlite/index.ts");
-    return fromNodeSqlite(new DatabaseSync(path));
+    const { openDriver } = await import("../runtime/node/open.ts");
+    return openDriver({ path, driver: "node-sqlite" });
   },
   async openRaw(path) {
     const { DatabaseSync } = await import("node:sqlite");

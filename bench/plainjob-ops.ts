@@ -47,47 +47,50 @@ if (mode === "ops") {
     let out = "";
     c.stdout.on("data", (x) => (out += String(x)));
     const ready = new Promise<void>((r) => c.stdout.once("data", () => r()));
-    const done = new Promise<{ ids: number[]; doneAt: number }>((r, j) =>
+    const done = new Promise<{ ids: number[] }>((r, j) =>
       c.on("exit", (code) => (code === 0 ? r(JSON.parse(out.trim().split("\n").pop()!)) : j(new Error(`plainjob child exited ${code}`)))),
     );
     return { c, ready, done };
   });
   await Promise.all(kids.map((k) => k.ready));
-  const t0 = performance.timeOrigin + performance.now();
-  for (const k of kids) k.c.stdin.end("go\n");
+  // As for our own processes (bench/processes.bench.ts): this process polls the file every 5 ms
+  // on its own connection and tells the workers to stop once every job is done.
+  const watcher = open(db!);
+  const t0 = performance.now();
+  for (const k of kids) k.c.stdin.write("go\n");
+  while (watcher.countJobs({ type: "bench", status: JobStatus.Done }) < n) await new Promise((r) => setTimeout(r, 5));
+  const ms = performance.now() - t0;
+  watcher.close();
+  for (const k of kids) k.c.stdin.end("stop\n");
   const got = await Promise.all(kids.map((k) => k.done));
   const seen = new Set<number>();
   let executed = 0;
   for (const g of got) for (const id of g.ids) (executed++, seen.add(id));
-  const ms = Math.max(...got.map((g) => g.doneAt)) - t0;
   console.log(JSON.stringify({ rate: n / (ms / 1000), executed, duplicates: executed - seen.size, missing: n - seen.size }));
 } else if (mode === "child") {
   const q = open(db!);
   const ids: number[] = [];
   process.stdout.write("ready\n");
-  await new Promise<void>((r) => process.stdin.on("data", () => r()));
-  process.stdin.pause();
-  let finish!: () => void;
-  const finished = new Promise<void>((r) => (finish = r));
-  // plainjob's default worker (one job at a time), its default poll interval; done when every
-  // job of the file is done, whichever process ran it.
-  const worker = defineWorker("bench", (job) => void ids.push((JSON.parse(job.data) as { i: number }).i), {
-    queue: q,
-    logger: quiet,
-    onCompleted: () => {
-      if (q.countJobs({ type: "bench", status: JobStatus.Done }) >= n) finish();
-    },
-  });
+  let input = "";
+  const said = (word: string): Promise<void> =>
+    new Promise<void>((r) => {
+      const check = (): void => {
+        if (input.includes(word)) r();
+      };
+      process.stdin.on("data", (x) => {
+        input += String(x);
+        check();
+      });
+      check();
+    });
+  await said("go");
+  // plainjob's default worker (one job at a time), its default poll interval, until told to stop.
+  const worker = defineWorker("bench", (job) => void ids.push((JSON.parse(job.data) as { i: number }).i), { queue: q, logger: quiet });
   void worker.start();
-  const poll = setInterval(() => {
-    if (q.countJobs({ type: "bench", status: JobStatus.Done }) >= n) finish();
-  }, 5);
-  await finished;
-  const doneAt = performance.timeOrigin + performance.now();
-  clearInterval(poll);
+  await said("stop");
   await worker.stop();
   q.close();
-  process.stdout.write(`${JSON.stringify({ ids, doneAt })}\n`);
+  process.stdout.write(`${JSON.stringify({ ids })}\n`);
   process.exit(0);
 } else {
   console.error("usage: plainjob-ops.ts ops|procs <db> <n> [processes]");

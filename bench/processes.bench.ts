@@ -1,7 +1,9 @@
 /**
  * Several worker processes on one file: N tasks are enqueued first, P processes start and wait,
- * then all are told to go at once; throughput is N over the time from `go` to the last process
- * finishing. The ids each process ran are merged to check that every task ran exactly once.
+ * then all are told to go at once; throughput is N over the time from `go` until this process,
+ * polling the file on its own connection, sees every task completed (plainjob's processes are
+ * timed the same way, bench/plainjob-ops.ts). The ids each process ran are merged to check that
+ * every task ran exactly once.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -20,7 +22,7 @@ function command(): { cmd: string; args: string[] } {
 interface Child {
   readonly proc: ChildProcess;
   readonly ready: Promise<void>;
-  readonly result: Promise<{ ids: number[]; doneAt: number; cpuUs: number; busyRetries: number; calls: number }>;
+  readonly result: Promise<{ ids: number[]; cpuUs: number; busyRetries: number; calls: number }>;
 }
 
 function start(d: BenchDriver, path: string, concurrency: number, batchSize: number | undefined): Child {
@@ -30,7 +32,7 @@ function start(d: BenchDriver, path: string, concurrency: number, batchSize: num
   let out = "";
   let readyResolve!: () => void;
   const ready = new Promise<void>((r) => (readyResolve = r));
-  const result = new Promise<{ ids: number[]; doneAt: number; cpuUs: number; busyRetries: number; calls: number }>((resolve, reject) => {
+  const result = new Promise<{ ids: number[]; cpuUs: number; busyRetries: number; calls: number }>((resolve, reject) => {
     proc.stdout!.on("data", (c) => {
       out += String(c);
       if (out.startsWith("ready\n")) readyResolve();
@@ -43,6 +45,22 @@ function start(d: BenchDriver, path: string, concurrency: number, batchSize: num
     });
   });
   return { proc, ready, result };
+}
+
+/** Polls the file until `n` tasks are completed; returns ms since `t0`. Throws after 10 minutes. */
+async function waitAllCompleted(d: BenchDriver, path: string, n: number, t0: number): Promise<number> {
+  const raw = await d.openRaw(path);
+  try {
+    const count = raw.prepare("SELECT COUNT(*) AS n FROM task_queue WHERE status = 'completed'");
+    for (;;) {
+      const done = Number((count.all()[0] as { n: number | bigint }).n);
+      if (done >= n) return performance.now() - t0;
+      if (performance.now() - t0 > 600_000) throw new Error(`processes: ${done}/${n} completed after 10 minutes`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  } finally {
+    raw.close();
+  }
 }
 
 export interface ProcessesRun {
@@ -71,11 +89,14 @@ export async function processesOnce(d: BenchDriver, n: number, procs: number, co
     await db.close();
     const children = Array.from({ length: procs }, () => start(d, path, concurrency, batchSize));
     await Promise.all(children.map((c) => c.ready));
-    const t0 = performance.timeOrigin + performance.now();
-    for (const c of children) c.proc.stdin!.end("go\n");
+    const t0 = performance.now();
+    for (const c of children) c.proc.stdin!.write("go\n");
+    // The drain ends when this process, on its own read-only connection, sees every task
+    // completed (polled every 5 ms); then the workers are told to stop. Closing and exiting are
+    // not counted.
+    const ms = await waitAllCompleted(d, path, n, t0);
+    for (const c of children) c.proc.stdin!.end("stop\n");
     const results = await Promise.all(children.map((c) => c.result));
-    // Until the last process saw the queue empty (closing the file and exiting are not counted).
-    const ms = Math.max(...results.map((r) => r.doneAt)) - t0;
     const seen = new Map<number, number>();
     for (const r of results) for (const id of r.ids) seen.set(id, (seen.get(id) ?? 0) + 1);
     let duplicates = 0;

@@ -160,10 +160,23 @@ if (withPeers) {
     next(`peer ${peer}: lifecycle of ${jobs} jobs x${peerRuns}`);
     try {
       const got: PeerResult[] = [];
-      for (let r = 0; r < peerRuns; r++) got.push(await peerOnce(peer, jobs));
+      // plainjob's runs alternate with ours (default worker) on better-sqlite3: this VM's disk and
+      // CPU drift between minutes by more than the difference measured, so the ratio of issue
+      // 12's table is taken from runs made side by side.
+      const alternate = peer === "plainjob" ? drivers.find((x) => x.name === "better-sqlite3") : undefined;
+      const oursBeside: number[] = [];
+      for (let r = 0; r < peerRuns; r++) {
+        if (alternate !== undefined) oursBeside.push((await lifecycleOnce(alternate, jobs, 1)).rate);
+        got.push(await peerOnce(peer, jobs));
+      }
       const row = rateRow(`peer ${peer} ${got[0]!.peerVersion}, lifecycle`, `better-sqlite3 ${got[0]!.driverVersion}`, got.map(peerRate), `${got[0]!.runtime}, SQLite ${got[0]!.sqliteVersion}, ${got[0]!.enqueueApi}; every job once`);
       rows.push(row);
       peers[peer] = { runs: got, rate: row.opsPerSec! };
+      if (alternate !== undefined && results[alternate.name] !== undefined) {
+        const beside = rateRow("lifecycle, 1 process, concurrency 1, alternating with plainjob", alternate.name, oursBeside, "default settings; each run just before one of plainjob's");
+        rows.push(beside);
+        results[alternate.name]!.lifecycle["c1pj"] = beside.opsPerSec!;
+      }
     } catch (err) {
       peers[peer] = { error: err instanceof Error ? err.message : String(err) };
       progress(`peer ${peer} did not run: ${peers[peer].error}`);
@@ -181,12 +194,24 @@ if (withPeers) {
     pjOps = await plainjobOps(jobs);
     rows.push(rateRow("peer plainjob, enqueue one at a time (add)", "better-sqlite3", [pjOps.oneRate]), rateRow("peer plainjob, enqueue 100 per call (addMany)", "better-sqlite3", [pjOps.manyRate]));
     next(`peer plainjob: 1 and 4 worker processes, defaults`);
+    const alternate = drivers.find((x) => x.name === "better-sqlite3");
     for (const p of [1, 4]) {
       const rates: number[] = [];
-      for (let r = 0; r < runs; r++) rates.push(await plainjobProcesses(jobs, p));
+      const oursBeside: number[] = [];
+      for (let r = 0; r < runs; r++) {
+        // Ours alternating with plainjob's, as for the lifecycle above.
+        if (alternate !== undefined) oursBeside.push((await processesOnce(alternate, jobs, p, 1)).rate);
+        rates.push(await plainjobProcesses(jobs, p));
+      }
       const row = rateRow(`peer plainjob, drain, ${p} worker process${p > 1 ? "es" : ""}, defaults`, "better-sqlite3", rates);
       rows.push(row);
       pjProcs[`d${p}`] = row.opsPerSec!;
+      const mine = alternate === undefined ? undefined : results[alternate.name];
+      if (mine !== undefined) {
+        const beside = rateRow(`drain, ${p} worker process${p > 1 ? "es" : ""}, defaults, alternating with plainjob`, alternate!.name, oursBeside, "each run just before one of plainjob's");
+        rows.push(beside);
+        mine.processes[`d${p}pj`] = { rate: beside.opsPerSec!, duplicates: 0, missing: 0, busyRetries: 0, calls: 0 };
+      }
     }
   } catch (err) {
     peers["plainjob-ops"] = { error: err instanceof Error ? err.message : String(err) };

@@ -32,9 +32,13 @@ const run = promisify(execFile);
 /**
  * Size budget of the tarball. Measured 2026-12: 187 KB packed, 665 KB unpacked, 69 files (it was
  * 546 KB / 2.19 MB / 60 files with source maps and one bundle per entry point). The budget leaves
- * room for the HTTP API and dashboard being added, not for maps or duplicated bundles.
+ * room for the HTTP API and dashboard being added, not for maps or duplicated bundles. With them,
+ * PostgreSQL, schedules, the features of issue 17 and background checkpoints it reached 406 KiB
+ * packed, 1.43 MiB unpacked, 89 files (README, CHANGELOG and package.json are 37 KiB of the
+ * packed size): the packed budget went from 400 to 448 KiB, still far below a build with maps or
+ * one bundle per entry.
  */
-const BUDGET = { packedBytes: 400 * 1024, unpackedBytes: 1536 * 1024, files: 150 } as const;
+const BUDGET = { packedBytes: 448 * 1024, unpackedBytes: 1536 * 1024, files: 150 } as const;
 
 const HERE = dirname(new URL(import.meta.url).pathname);
 // Node 22 first on PATH, for npm, the smoke scripts and the bin's `#!/usr/bin/env node`.

@@ -6,8 +6,8 @@
  * worker that commits one small transaction per task this is a large share of its time. Measured
  * with better-sqlite3, 20,000 tasks drained by the default worker on the 2-core test machine:
  * COMMIT 74–78 µs per task on average with the default autocheckpoint of 1,000 pages, 39–42 µs
- * with the checkpoints run by a second connection on another thread; the drain went from
- * 177 to 124–135 µs per task.
+ * with the checkpoints run by a second connection on another thread; in alternating runs the
+ * drain went from 143–167 to 109–115 µs per task.
  *
  * So a writing connection opened by {@link openDriver} starts, after its first
  * {@link START_AFTER_WRITES} write calls (a one-shot CLI command never gets there), a worker
@@ -15,18 +15,18 @@
  * {@link DEFAULT_CHECKPOINT_INTERVAL_MS}. PASSIVE never blocks the writer or waits for readers.
  * The writer's own autocheckpoint stays on, raised to {@link AUTOCHECKPOINT_FACTOR} × its value,
  * as a safety net: if the thread stops or falls behind, the log is still bounded, and as the
- * thread has already copied most pages that checkpoint is short. If the thread cannot start (no
- * `node:sqlite`, as on Node 20 or Node 22 before 22.13 without `--experimental-sqlite`) or fails,
- * the writer's setting is restored and SQLite checkpoints as before: the feature is a speed-up,
- * never needed for correctness (a checkpoint interrupted by a crash is recovered by SQLite).
+ * thread has already copied most pages that checkpoint is short. If the thread cannot start (its
+ * library does not load there) or fails, the writer's setting is restored and SQLite checkpoints
+ * as before: the feature is a speed-up, never needed for correctness (a checkpoint interrupted by
+ * a crash is recovered by SQLite).
  *
  * The thread opens the file with the very library the writer uses: better-sqlite3 from the same
  * module path, or the built-in `node:sqlite`. Two different copies of SQLite in one process do not
  * see each other's POSIX locks, and one closing the file drops the other's (sqlite.org,
  * "How To Corrupt An SQLite Database File", 2.2.1): measured here, a better-sqlite3 writer with a
- * `node:sqlite` checkpointer reported "database disk image is malformed" within seconds. A user
- * who set `wal_autocheckpoint` to 0 checkpoints by
- * themselves, and is left alone.
+ * `node:sqlite` checkpointer reported "database disk image is malformed" within seconds.
+ *
+ * A user who set `wal_autocheckpoint` to 0 checkpoints by themselves, and is left alone.
  *
  * @module
  */

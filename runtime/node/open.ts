@@ -55,9 +55,9 @@ export interface OpenDriverOptions {
   /**
    * On Node, run the WAL checkpoints of a writable file database on a worker thread once the
    * connection has written a while, so the writer's commits do not stop for them (see
-   * `checkpointer.ts`; measured: the default worker's drain 177 → 124–135 µs per task). Needs
-   * `node:sqlite` (Node 22.13+); elsewhere, and with `false`, SQLite checkpoints in the commit
-   * as usual. @default true
+   * `checkpointer.ts`; measured: the default worker's drain 143–167 → 109–115 µs per task). The
+   * thread uses the writer's own library (better-sqlite3 or `node:sqlite`). On Deno and Bun, and
+   * with `false`, SQLite checkpoints in the commit as usual. @default true
    */
   readonly backgroundCheckpoints?: boolean | undefined;
 }

@@ -210,7 +210,8 @@ export class QueueWorker<S extends TaskSchemas = TaskSchemas> {
 
   /**
    * Claims up to `limit` tasks in one all-or-nothing batch: first expired leases are reclaimed
-   * (requeued, or failed if their attempts are spent), then one claim statement leases the tasks
+   * (requeued, or failed if their attempts are spent; in the first claim, in every claim after one
+   * that came back short, else at most once a second), then one claim statement leases the tasks
    * that come first in the strategy's order. Only registered types are claimed (any type if none
    * is registered). Returned in the strategy's order.
    */

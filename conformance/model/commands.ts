@@ -91,9 +91,10 @@ export class ClaimCommand implements QueueCommand {
     r.check.step = this.toString();
     const wi = this.worker % m.workers.length;
     const w = m.workers[wi]!;
-    const { failed, requeued } = m.reclaim();
+    const { failed, requeued } = m.sweeps(wi) ? m.reclaim() : { failed: [], requeued: [] };
     const runnable = m.ordered(w.strategy, m.runnable());
     const expected = runnable.slice(0, this.limit).map((t) => t.id);
+    m.claimed(wi, expected.length, this.limit);
     const got: Task[] = await r.workers[wi]!.claimTasks(this.limit);
     const gotIds = got.map((t) => t.id);
 

@@ -51,6 +51,12 @@ export interface ModelTask {
   backingOff: boolean;
 }
 
+/**
+ * The longest a worker whose claims keep coming back full goes between two sweeps of expired
+ * leases (the spec of `RECLAIM_SWEEP_MS` in src/worker/operations.ts, stated here on its own).
+ */
+export const SWEEP_MS = 1000;
+
 /** A worker as the model sees it. */
 export interface ModelWorker {
   readonly id: string;
@@ -143,11 +149,34 @@ export class QueueModel {
   /** How the engine orders equal instants of different stored precision (see `Target.timeOrder`). */
   readonly timeOrder: "text" | "instant";
 
+  /** Per worker: when its claims last swept expired leases, and whether its last claim came back short. */
+  readonly #sweptAt: number[];
+  readonly #lastShort: boolean[];
+
   constructor(now: number, workers: readonly ModelWorker[], backoff: BackoffSpec, timeOrder: "text" | "instant" = "text") {
     this.now = now;
     this.workers = workers;
     this.backoff = backoff;
     this.timeOrder = timeOrder;
+    this.#sweptAt = workers.map(() => -Infinity);
+    this.#lastShort = workers.map(() => true);
+  }
+
+  /**
+   * Whether worker `w`'s claim now sweeps expired leases first (then call {@link reclaim}): its
+   * first claim, every claim after one that came back short, and otherwise one at least
+   * {@link SWEEP_MS} (or its lease, if shorter) after its last sweep, or after the clock went back.
+   */
+  sweeps(w: number): boolean {
+    const every = Math.min(SWEEP_MS, this.workers[w]!.leaseMs);
+    const due = this.#lastShort[w]! || this.now - this.#sweptAt[w]! >= every || this.now < this.#sweptAt[w]!;
+    if (due) this.#sweptAt[w] = this.now;
+    return due;
+  }
+
+  /** Records how many tasks worker `w`'s claim of `limit` took (fewer: the next claim sweeps). */
+  claimed(w: number, took: number, limit: number): void {
+    this.#lastShort[w] = took < limit;
   }
 
   /** Formats a time of this run for messages (time of day, ms). */
@@ -196,7 +225,7 @@ export class QueueModel {
   }
 
   /**
-   * What every claim does first: a task whose lease ran out goes back to `queued` (its attempt
+   * What a claim that sweeps (see {@link sweeps}) does first: a task whose lease ran out goes back to `queued` (its attempt
    * stays counted), or ends `failed` if that was its last attempt; either way its fencing token
    * is bumped, as by every reclaim.
    */

@@ -72,6 +72,9 @@ export type OperationsFactory = (ctx: OperationsContext) => WorkerOperations;
 
 type Row = Readonly<Record<string, SqlValue>>;
 
+/** Longest wait between two expired-lease sweeps of a worker whose claims keep coming back full. */
+export const RECLAIM_SWEEP_MS = 1000;
+
 // Claimed rows are put in the strategy's order exactly as the SQL orders them: by the stored
 // run_after_utc TEXT, where a run-now time ("…:01", second precision) sorts before a delayed
 // time at the same instant ("…:01.000"); comparing parsed milliseconds would call those equal.
@@ -104,6 +107,14 @@ export function dialectBatchOperations(ctx: OperationsContext): BatchOperations 
   const failureLogs = level !== "none";
   const capabilities = JSON.stringify(settings.capabilities);
   const compare = compareRowsFor(strategy);
+  // Expired leases are swept inside a claim's batch, but not in every one: a claim that took all
+  // it asked for sweeps at most every `sweepMs`, so a busy queue pays the sweep's statement about
+  // once a second instead of once per task (measured: ~8–13 µs of a ~90 µs round). The first claim
+  // and every claim after one that came back short still sweep, so an idle or draining worker
+  // picks up an expired task as soon as it did before; a busy one within `sweepMs` of expiry.
+  const sweepMs = Math.min(RECLAIM_SWEEP_MS, settings.leaseMs);
+  let sweptAt = -Infinity;
+  let lastShort = true;
   const fence = (task: Task, now: number): Fence => ({ id: task.id, leaseToken: task.leaseToken, now: toSqlTime(now) });
   const details = (task: Task): Record<string, unknown> => ({ worker_id: workerId, attempt: task.attempts, lease_token: task.leaseToken });
   return {
@@ -116,7 +127,10 @@ export function dialectBatchOperations(ctx: OperationsContext): BatchOperations 
         types: ctx.types(),
         capabilities,
       };
-      const stmts: Statement[] = sql.reclaimExpired(nowText, settings.crashPolicy);
+      // A clock that went back (an injected one) sweeps too, rather than waiting for it to catch up.
+      const sweep = lastShort || now - sweptAt >= sweepMs || now < sweptAt;
+      if (sweep) sweptAt = now;
+      const stmts: Statement[] = sweep ? sql.reclaimExpired(nowText, settings.crashPolicy) : [];
       const claimAt: number[] = [];
       const add = (claim: Statement[], fromEnd = 1): void => {
         stmts.push(...claim);
@@ -141,6 +155,7 @@ export function dialectBatchOperations(ctx: OperationsContext): BatchOperations 
         tasks: (results) => {
           limitedTypes.update(results[limitedAt]!.rows);
           const rows = claimAt.flatMap((i) => [...results[i]!.rows]);
+          lastShort = rows.length < limit;
           // RETURNING gives rows in no promised order; weighted draws keep the order they were drawn in.
           if (strategy !== "WEIGHTED_RANDOM") rows.sort(compare);
           return rows.map((row) => rowToTask(row));

@@ -68,15 +68,26 @@ function checkedLimit(limit: number): number {
   return limit;
 }
 
+// The ordered pick's text depends only on the strategy, the limit, the number of types and
+// whether rate-limited claims came first; built once per such shape instead of at every claim
+// (measured: ~1.8 µs to build the ~900 characters and hash them in the statement cache).
+const pickTexts = new Map<string, string>();
+const PICK_TEXTS_LIMIT = 256;
+
 function orderedPick(strategy: Exclude<ClaimStrategy, "WEIGHTED_RANDOM">, p: ClaimParams, limit: number): Pick {
-  const e = eligible(p.types, p.capabilities);
-  return {
+  const limited = p.batchId !== undefined;
+  const key = `${strategy} ${limit} ${p.types.length} ${limited ? 1 : 0}`;
+  let sql = pickTexts.get(key);
+  if (sql === undefined) {
+    const e = eligible(p.types, p.capabilities);
     // The limit is written into the text, not bound: measured, a bound `LIMIT ?` made the pick
     // several times slower. `limit` is a checked integer, and each value is one cached statement.
     // After rate-limited claims in the same batch (p.batchId), less what they took.
-    sql: `SELECT id FROM task_queue INDEXED BY ${INDEX[strategy]} WHERE ${e.where} ORDER BY ${ORDER[strategy]} LIMIT ${p.batchId !== undefined ? limitAfterEarlierClaims(checkedLimit(limit)) : checkedLimit(limit)}`,
-    params: p.batchId !== undefined ? [p.now, ...e.params, p.batchId] : [p.now, ...e.params],
-  };
+    sql = `SELECT id FROM task_queue INDEXED BY ${INDEX[strategy]} WHERE ${e.where} ORDER BY ${ORDER[strategy]} LIMIT ${limited ? limitAfterEarlierClaims(checkedLimit(limit)) : checkedLimit(limit)}`;
+    if (pickTexts.size >= PICK_TEXTS_LIMIT) pickTexts.clear();
+    pickTexts.set(key, sql);
+  }
+  return { sql, params: limited ? [p.now, ...p.types, p.capabilities, p.batchId!] : [p.now, ...p.types, p.capabilities] };
 }
 
 /**
@@ -113,15 +124,22 @@ function weightedPick(p: ClaimParams, u: number): Pick {
   };
 }
 
+// Claim texts by pick text (the same string object for a cached ordered pick), for the same reason.
+const claimTexts = new Map<string, string>();
+
 function claimWith(pick: Pick, p: ClaimParams, single: boolean): Statement {
-  // `+status` re-checks the status without letting the planner scan the status index: the ids
-  // from the subquery are looked up by rowid. For one task `id = (…)` is used: measured at a
-  // 30k backlog, 27 µs against 166 µs for `id IN (…)` with LIMIT 1.
-  const match = single ? `id = (${pick.sql})` : `id IN (${pick.sql})`;
-  return {
-    sql: `UPDATE task_queue ${CLAIM_SET} WHERE ${match} AND +status = 'queued' RETURNING *`,
-    params: [p.workerId, p.leaseUntil, p.now, p.now, p.now, ...pick.params],
-  };
+  const key = single ? pick.sql : `+${pick.sql}`;
+  let sql = claimTexts.get(key);
+  if (sql === undefined) {
+    // `+status` re-checks the status without letting the planner scan the status index: the ids
+    // from the subquery are looked up by rowid. For one task `id = (…)` is used: measured at a
+    // 30k backlog, 27 µs against 166 µs for `id IN (…)` with LIMIT 1.
+    const match = single ? `id = (${pick.sql})` : `id IN (${pick.sql})`;
+    sql = `UPDATE task_queue ${CLAIM_SET} WHERE ${match} AND +status = 'queued' RETURNING *`;
+    if (claimTexts.size >= PICK_TEXTS_LIMIT) claimTexts.clear();
+    claimTexts.set(key, sql);
+  }
+  return { sql, params: [p.workerId, p.leaseUntil, p.now, p.now, p.now, ...pick.params] };
 }
 
 // The claim's log rows, written just before it in the same transaction with the same pick: the

@@ -82,28 +82,39 @@ export class TaskRunner {
     this.running++;
     const handler = this.#o.handler(task.type);
     const abort = new AbortController();
-    const stopRenewal = new AbortController();
-    const timeoutMs = this.#o.timeoutOf(task.type);
     const started = clock.now();
-    // With a timeout, the renewal loop also watches the deadline and rejects `timedOut`.
-    const deadline = timeoutMs > 0 ? withDeadline(started + timeoutMs, timeoutMs) : null;
-    const timedOut = deadline?.timedOut ?? null;
-    const renewal = this.#renewWhileRunning(task, abort, stopRenewal.signal, deadline);
-    let outcome: Outcome;
+    let outcome: Outcome | undefined;
+    let result: unknown;
     try {
       if (handler === undefined) throw new NonRetryableError(`no handler registered for task type "${task.type}"`);
       const progress = (value: unknown): Promise<void> => this.#o.progress(task, value);
-      const result = handler(task.payload, { task, signal: abort.signal, workerId: this.#o.workerId, progress });
-      // The race subscribes to the handler's promise, so its late rejection is not unhandled.
-      const value: unknown = await (timedOut === null ? result : Promise.race([result, timedOut]));
-      outcome = value === undefined ? OK : { ok: true, result: value };
+      result = handler(task.payload, { task, signal: abort.signal, workerId: this.#o.workerId, progress });
+      // A handler that returned without a promise has finished: no timer can have fired while it
+      // ran (it held the thread), so it needs no renewal loop and no deadline. Skipping them saves
+      // two timers, an AbortController and an abort event per such task.
+      if (!isThenable(result)) outcome = result === undefined ? OK : { ok: true, result };
     } catch (error) {
       outcome = { ok: false, error };
-    } finally {
-      stopRenewal.abort(HANDLER_DONE);
-      await renewal;
-      this.running--;
     }
+    if (outcome === undefined) {
+      const stopRenewal = new AbortController();
+      const timeoutMs = this.#o.timeoutOf(task.type);
+      // With a timeout, the renewal loop also watches the deadline and rejects `timedOut`.
+      const deadline = timeoutMs > 0 ? withDeadline(started + timeoutMs, timeoutMs) : null;
+      const timedOut = deadline?.timedOut ?? null;
+      const renewal = this.#renewWhileRunning(task, abort, stopRenewal.signal, deadline);
+      try {
+        // The race subscribes to the handler's promise, so its late rejection is not unhandled.
+        const value: unknown = await (timedOut === null ? result : Promise.race([result, timedOut]));
+        outcome = value === undefined ? OK : { ok: true, result: value };
+      } catch (error) {
+        outcome = { ok: false, error };
+      } finally {
+        stopRenewal.abort(HANDLER_DONE);
+        await renewal;
+      }
+    }
+    this.running--;
     try {
       const status = grouped ? await this.#o.outcomes.queue(task, outcome) : await this.#o.outcomes.writeNow(task, outcome);
       if (status === "completed") {
@@ -171,3 +182,7 @@ export class TaskRunner {
 }
 
 const OK: Outcome = Object.freeze({ ok: true });
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === "object" || typeof value === "function") && value !== null && typeof (value as { then?: unknown }).then === "function";
+}

@@ -1,8 +1,11 @@
 /**
  * Issue 12's table from one run: each row's raw SQL, plainjob and @prismq/queue figures side by
  * side with the ratio to plainjob (our lifecycle and process figures there are the runs made
- * alternately with plainjob's, `c1pj`/`d1pj`/`d4pj`), then the issue's goals with what was
- * measured. Figures on
+ * alternately with plainjob's, `c1pj`/`d1pj`/`d4pj`, and the enqueue rates of bench/ours-ops.ts,
+ * run alternately with plainjob's own; `w1`/`w2`/`w4`: the same drains after a
+ * warm-up in each process, the steady state), then the issue's goals with what was measured.
+ * The process goals are given for both: the issue's cold drain, which includes each process's
+ * start-up, and the warm one. Figures on
  * better-sqlite3; a blank cell is a figure the run did not measure (no raw multi-process ceiling,
  * no claim call in plainjob's API).
  */
@@ -16,7 +19,7 @@ export interface IssueFigures {
   readonly latency: Latencies;
   /** Tasks/s by lifecycle key: c1 (defaults), c8b (concurrency 8, batchSize 100). */
   readonly lifecycle: Readonly<Record<string, number>>;
-  /** Tasks/s by processes key: d1/d2/d4 (defaults), p1/p2/p4 (tuned). */
+  /** Tasks/s by processes key: d1/d2/d4 (defaults), p1/p2/p4 (tuned), w1/w2/w4 (defaults, warm). */
   readonly processes: Readonly<Record<string, { readonly rate: number }>>;
 }
 
@@ -25,13 +28,20 @@ const n = (x: number | null | undefined, digits = 0): string =>
 const times = (a: number | null | undefined, b: number | null | undefined): string =>
   a === null || a === undefined || b === null || b === undefined || !(b > 0) ? "" : `${(a / b).toFixed(2)}×`;
 
-/** The table and the goals as Markdown. `pjLifecycle`: plainjob's lifecycle rate; `pjProcs`: by d1/d4. */
-export function issueTable(f: IssueFigures, pjLifecycle: number | null, pj: PlainjobOps | null, pjProcs: Readonly<Record<string, number>>): string {
+/** The table and the goals as Markdown. `pjLifecycle`: plainjob's lifecycle rate; `pjProcs`: by d1/d4/w1/w2/w4. */
+export function issueTable(
+  f: IssueFigures,
+  pjLifecycle: number | null,
+  pj: PlainjobOps | null,
+  pjProcs: Readonly<Record<string, number>>,
+  ourOps: PlainjobOps | null = null,
+): string {
   const l = f.latency;
   const ours = {
-    one: l.rates.enqueue,
+    // Enqueue rates beside plainjob's: measured as plainjob's are, alternating with them, when the run has them.
+    one: ourOps?.oneRate ?? l.rates.enqueue,
     p95: l.p95.enqueue,
-    many: l.rates.enqueueMany,
+    many: ourOps?.manyRate ?? l.rates.enqueueMany,
     c1: f.lifecycle["c1"]!,
     d1: f.processes["d1"]?.rate,
     d2: f.processes["d2"]?.rate,
@@ -40,16 +50,24 @@ export function issueTable(f: IssueFigures, pjLifecycle: number | null, pj: Plai
     c1pj: f.lifecycle["c1pj"] ?? f.lifecycle["c1"]!,
     d1pj: f.processes["d1pj"]?.rate ?? f.processes["d1"]?.rate,
     d4pj: f.processes["d4pj"]?.rate ?? f.processes["d4"]?.rate,
+    // After a warm-up of their own in each process (steady state), alternating with plainjob's.
+    w1: f.processes["w1"]?.rate,
+    w2: f.processes["w2"]?.rate,
+    w4: f.processes["w4"]?.rate,
     c8b: f.lifecycle["c8b"]!,
   };
   const rows: string[][] = [
     ["enqueue one at a time, tasks/s", n(l.rates.rawInsert), n(pj?.oneRate), n(ours.one), times(ours.one, pj?.oneRate)],
-    ["enqueue p95, µs", n(l.p95.rawInsert, 1), n(pj?.oneP95Us, 1), n(ours.p95, 1), ""],
+    ["enqueue p95, µs (ours beside the raw INSERT)", n(l.p95.rawInsert, 1), "–", n(ours.p95, 1), ""],
+    ["enqueue p95, µs (fresh process, beside plainjob)", "–", n(pj?.oneP95Us, 1), n(ourOps?.oneP95Us, 1), ""],
     ["enqueue 100 per call, tasks/s", n(l.rates.rawInsertMany), n(pj?.manyRate), n(ours.many), times(ours.many, pj?.manyRate)],
     ["lifecycle, default worker (concurrency 1), tasks/s", `${n(f.ceiling.unbatched)} (3 txn/task)`, n(pjLifecycle), n(ours.c1pj), times(ours.c1pj, pjLifecycle)],
     ["drain, 1 worker process, defaults, tasks/s", "–", n(pjProcs["d1"]), n(ours.d1pj), times(ours.d1pj, pjProcs["d1"])],
     ["drain, 2 worker processes, defaults, tasks/s", "–", "–", n(ours.d2), ""],
     ["drain, 4 worker processes, defaults, tasks/s", "–", n(pjProcs["d4"]), n(ours.d4pj), times(ours.d4pj, pjProcs["d4"])],
+    ["drain, 1 worker process, defaults, warm, tasks/s", "–", n(pjProcs["w1"]), n(ours.w1), times(ours.w1, pjProcs["w1"])],
+    ["drain, 2 worker processes, defaults, warm, tasks/s", "–", n(pjProcs["w2"]), n(ours.w2), times(ours.w2, pjProcs["w2"])],
+    ["drain, 4 worker processes, defaults, warm, tasks/s", "–", n(pjProcs["w4"]), n(ours.w4), times(ours.w4, pjProcs["w4"])],
     ["claim p50 / p95, µs", `${n(l.p50.rawClaim, 1)} / ${n(l.p95.rawClaim, 1)}`, "–", `${n(l.p50.claim, 1)} / ${n(l.p95.claim, 1)}`, ""],
     ["lifecycle, concurrency 8, batchSize 100, tasks/s", `${n(f.ceiling.batched)} (100 per txn)`, "–", n(ours.c8b), `${times(ours.c8b, f.ceiling.batched)} of raw`],
   ];
@@ -58,6 +76,9 @@ export function issueTable(f: IssueFigures, pjLifecycle: number | null, pj: Plai
     ["2 processes (defaults) ≥ 1 process", times(ours.d2, ours.d1), ours.d2 === undefined || ours.d1 === undefined ? null : ours.d2 >= ours.d1],
     ["4 processes (defaults) ≥ 1 process", times(ours.d4, ours.d1), ours.d4 === undefined || ours.d1 === undefined ? null : ours.d4 >= ours.d1],
     ["4 processes (defaults) ≥ 1.5× plainjob's 4 processes", times(ours.d4pj, pjProcs["d4"]), ours.d4pj === undefined || pjProcs["d4"] === undefined ? null : ours.d4pj >= 1.5 * pjProcs["d4"]],
+    ["warm: 2 processes ≥ 1 process", times(ours.w2, ours.w1), ours.w2 === undefined || ours.w1 === undefined ? null : ours.w2 >= ours.w1],
+    ["warm: 4 processes ≥ 1 process", times(ours.w4, ours.w1), ours.w4 === undefined || ours.w1 === undefined ? null : ours.w4 >= ours.w1],
+    ["warm: 4 processes ≥ 1.5× plainjob's 4 processes", times(ours.w4, pjProcs["w4"]), ours.w4 === undefined || pjProcs["w4"] === undefined ? null : ours.w4 >= 1.5 * pjProcs["w4"]],
     ["enqueue one at a time ≥ 1.2× plainjob", times(ours.one, pj?.oneRate), pj === null ? null : ours.one >= 1.2 * pj.oneRate],
     ["enqueue p95 ≤ 1.5× raw INSERT p95", times(ours.p95, l.p95.rawInsert), ours.p95 <= 1.5 * l.p95.rawInsert],
     ["claim p95 ≤ 2× raw claim p95", times(l.p95.claim, l.p95.rawClaim), l.p95.claim <= 2 * l.p95.rawClaim],

@@ -99,15 +99,15 @@ export interface PlainjobOps {
   readonly manyRate: number;
 }
 
-function runLine<T>(args: string[]): Promise<T> {
+function runLine<T>(args: string[], script = "plainjob-ops.ts"): Promise<T> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", join(HERE, "plainjob-ops.ts"), ...args], { stdio: ["ignore", "pipe", "inherit"] });
+    const p = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", join(HERE, script), ...args], { stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
     p.stdout.on("data", (c) => (out += String(c)));
     p.on("error", reject);
     p.on("exit", (code) => {
       try {
-        if (code !== 0) throw new Error(`plainjob-ops ${args[0]} exited ${code}`);
+        if (code !== 0) throw new Error(`${script} ${args[0]} exited ${code}`);
         resolve(JSON.parse(out.trim().split("\n").pop() ?? "") as T);
       } catch (err) {
         reject(err instanceof Error ? err : new Error(String(err)));
@@ -126,11 +126,33 @@ export async function plainjobOps(n: number): Promise<PlainjobOps> {
   }
 }
 
-/** plainjob drained by `procs` worker processes with its defaults; throws on a duplicate or a miss. */
-export async function plainjobProcesses(n: number, procs: number): Promise<number> {
+/** Our enqueue figures on `n` tasks, measured as plainjob's are (bench/ours-ops.ts), on `driver`. */
+export async function oursOps(driver: string, n: number): Promise<PlainjobOps> {
   const scratch = scratchDir();
   try {
-    const r = await runLine<{ rate: number; duplicates: number; missing: number }>(["procs", scratch.file("pj-procs.db"), String(n), String(procs)]);
+    return await runLine<PlainjobOps>([driver, scratch.file("ours-ops.db"), String(n)], "ours-ops.ts");
+  } finally {
+    scratch.dispose();
+  }
+}
+
+/** The median of each figure over several runs. */
+export function medianOps(runs: readonly PlainjobOps[]): PlainjobOps {
+  const med = (pick: (o: PlainjobOps) => number): number => {
+    const xs = runs.map(pick).sort((a, b) => a - b);
+    return xs[Math.floor(xs.length / 2)]!;
+  };
+  return { oneRate: med((o) => o.oneRate), oneP50Us: med((o) => o.oneP50Us), oneP95Us: med((o) => o.oneP95Us), manyRate: med((o) => o.manyRate) };
+}
+
+/**
+ * plainjob drained by `procs` worker processes with its defaults; throws on a duplicate or a miss.
+ * `warmup` > 0: each process first drains that many jobs of its own, as ours do in processes.bench.ts.
+ */
+export async function plainjobProcesses(n: number, procs: number, warmup = 0): Promise<number> {
+  const scratch = scratchDir();
+  try {
+    const r = await runLine<{ rate: number; duplicates: number; missing: number }>(["procs", scratch.file("pj-procs.db"), String(n), String(procs), String(warmup)]);
     if (r.duplicates > 0 || r.missing > 0) throw new Error(`plainjob, ${procs} processes: ${r.duplicates} duplicate and ${r.missing} missing`);
     return r.rate;
   } finally {

@@ -5,17 +5,20 @@
  * same better-sqlite3 build, file database as plainjob sets it up (WAL, synchronous=1).
  *
  *   node bench/plainjob-ops.ts ops <db> <n>        → one JSON line { oneRate, oneP50Us, oneP95Us, manyRate }
- *   node bench/plainjob-ops.ts procs <db> <n> <p>  → one JSON line { rate, executed, duplicates }
- *   node bench/plainjob-ops.ts child <db> <n>      (spawned by `procs`)
+ *   node bench/plainjob-ops.ts procs <db> <n> <p> [warmup]  → one JSON line { rate, executed, duplicates }
+ *   node bench/plainjob-ops.ts child <db> <n> [warmup]  (spawned by `procs`)
  */
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import Database from "better-sqlite3";
 import { better, defineQueue, defineWorker, JobStatus, type Logger } from "plainjob";
 import { quantile } from "./stats.ts";
 
 const quiet: Logger = { error: (t) => process.stderr.write(`plainjob: ${t}\n`), warn: () => {}, info: () => {}, debug: () => {} };
-const [mode, db, nText, pText] = process.argv.slice(2);
+const [mode, db, nText, pText, warmText] = process.argv.slice(2);
 const n = Number(nText);
 const open = (path: string) => defineQueue({ connection: better(new Database(path)), logger: quiet });
 
@@ -42,8 +45,11 @@ if (mode === "ops") {
   for (let i = 0; i < n; i += 100) q.addMany("bench", Array.from({ length: Math.min(100, n - i) }, (_, j) => ({ i: i + j })));
   q.close();
   const p = Number(pText);
+  // Warm-up as for our processes (bench/processes.bench.ts): each child first drains jobs on a scratch file of its own.
+  const warmup = Number(warmText ?? 0);
   const kids = Array.from({ length: p }, () => {
-    const c = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", fileURLToPath(import.meta.url), "child", db!, String(n)], { stdio: ["pipe", "pipe", "inherit"] });
+    const warm = warmup > 0 ? [String(warmup)] : [];
+    const c = spawn(process.execPath, ["--disable-warning=ExperimentalWarning", fileURLToPath(import.meta.url), "child", db!, String(n), ...warm], { stdio: ["pipe", "pipe", "inherit"] });
     let out = "";
     c.stdout.on("data", (x) => (out += String(x)));
     const ready = new Promise<void>((r) => c.stdout.once("data", () => r()));
@@ -68,6 +74,21 @@ if (mode === "ops") {
   for (const g of got) for (const id of g.ids) (executed++, seen.add(id));
   console.log(JSON.stringify({ rate: n / (ms / 1000), executed, duplicates: executed - seen.size, missing: n - seen.size }));
 } else if (mode === "child") {
+  const warmN = Number(process.argv[5] ?? 0);
+  if (warmN > 0) {
+    const dir = mkdtempSync(join(tmpdir(), "pj-warm-"));
+    try {
+      const wq = open(join(dir, "warm.db"));
+      for (let i = 0; i < warmN; i += 100) wq.addMany("bench", Array.from({ length: Math.min(100, warmN - i) }, (_, j) => ({ i: i + j })));
+      const w = defineWorker("bench", () => {}, { queue: wq, logger: quiet });
+      void w.start();
+      while (wq.countJobs({ type: "bench", status: JobStatus.Done }) < warmN) await new Promise((r) => setTimeout(r, 5));
+      await w.stop();
+      wq.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
   const q = open(db!);
   const ids: number[] = [];
   process.stdout.write("ready\n");
@@ -93,6 +114,6 @@ if (mode === "ops") {
   process.stdout.write(`${JSON.stringify({ ids })}\n`);
   process.exit(0);
 } else {
-  console.error("usage: plainjob-ops.ts ops|procs <db> <n> [processes]");
+  console.error("usage: plainjob-ops.ts ops|procs <db> <n> [processes [warmup]]");
   process.exit(2);
 }

@@ -4,6 +4,14 @@
  * polling the file on its own connection, sees every task completed (plainjob's processes are
  * timed the same way, bench/plainjob-ops.ts). The ids each process ran are merged to check that
  * every task ran exactly once.
+ *
+ * With `warmup` > 0 each process first drains `warmup` tasks from a scratch file of its own,
+ * with the same worker options, before it says `ready`: the steady state of a long-lived worker
+ * process (its code compiled by the JIT). Without it a short drain also pays each process's
+ * start-up, measured at ~300 ms of CPU per process over its first few thousand tasks here, which a
+ * 20,000-task run split four ways cannot amortise. (The warm-up is not on the measured file: a
+ * worker of one type behind thousands of queued tasks of another type walks past all of them in
+ * each claim, which would measure that instead; see the README.)
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -25,10 +33,11 @@ interface Child {
   readonly result: Promise<{ ids: number[]; cpuUs: number; busyRetries: number; calls: number }>;
 }
 
-function start(d: BenchDriver, path: string, concurrency: number, batchSize: number | undefined): Child {
+function start(d: BenchDriver, path: string, concurrency: number, batchSize: number | undefined, warmup: number): Child {
   const { cmd, args } = command();
   const tail = batchSize === undefined ? [] : [String(batchSize)];
-  const proc = spawn(cmd, [...args, d.name, path, String(concurrency), ...tail], { stdio: ["pipe", "pipe", "inherit"] });
+  const env = warmup > 0 ? { ...process.env, PRISMQ_BENCH_WARMUP: String(warmup) } : process.env;
+  const proc = spawn(cmd, [...args, d.name, path, String(concurrency), ...tail], { stdio: ["pipe", "pipe", "inherit"], env });
   let out = "";
   let readyResolve!: () => void;
   const ready = new Promise<void>((r) => (readyResolve = r));
@@ -51,7 +60,9 @@ function start(d: BenchDriver, path: string, concurrency: number, batchSize: num
 async function waitAllCompleted(d: BenchDriver, path: string, n: number, t0: number): Promise<number> {
   const raw = await d.openRaw(path);
   try {
-    const count = raw.prepare("SELECT COUNT(*) AS n FROM task_queue WHERE status = 'completed'");
+    // By type and status, as plainjob's watcher counts its jobs (bench/plainjob-ops.ts): one range
+    // of ix_task_type_status.
+    const count = raw.prepare("SELECT COUNT(*) AS n FROM task_queue WHERE type = 't' AND status = 'completed'");
     for (;;) {
       const done = Number((count.all()[0] as { n: number | bigint }).n);
       if (done >= n) return performance.now() - t0;
@@ -78,16 +89,17 @@ export interface ProcessesRun {
 
 /**
  * Drains `n` tasks with `procs` processes of `concurrency` (and `batchSize`; undefined: the
- * worker's defaults, as a user who sets nothing gets) each.
+ * worker's defaults, as a user who sets nothing gets) each; `warmup` > 0: each process first
+ * drains that many tasks on a scratch file of its own (see the top of this file).
  */
-export async function processesOnce(d: BenchDriver, n: number, procs: number, concurrency: number, batchSize?: number): Promise<ProcessesRun> {
+export async function processesOnce(d: BenchDriver, n: number, procs: number, concurrency: number, batchSize?: number, warmup = 0): Promise<ProcessesRun> {
   const scratch = scratchDir();
   try {
     const path = scratch.file("procs.db");
     const db = await QueueDatabase.open(await d.openDriver(path));
     await enqueueN(new QueueClient(db), n);
     await db.close();
-    const children = Array.from({ length: procs }, () => start(d, path, concurrency, batchSize));
+    const children = Array.from({ length: procs }, () => start(d, path, concurrency, batchSize, warmup));
     await Promise.all(children.map((c) => c.ready));
     const t0 = performance.now();
     for (const c of children) c.proc.stdin!.write("go\n");

@@ -22,7 +22,7 @@ import { measureCeiling, type Ceiling } from "./ceiling.bench.ts";
 import { RUNTIME, runtimeDrivers, runtimeVersion, scratchDir, type BenchDriver } from "./drivers.ts";
 import { measureLatency, type Latencies } from "./latency.bench.ts";
 import { lifecycleOnce } from "./lifecycle.bench.ts";
-import { peerOnce, peerRate, plainjobOps, plainjobProcesses, type PeerResult, type PlainjobOps } from "./peers.bench.ts";
+import { medianOps, oursOps, peerOnce, peerRate, plainjobOps, plainjobProcesses, type PeerResult, type PlainjobOps } from "./peers.bench.ts";
 import { issueTable } from "./issue-table.ts";
 import { backlogTable, measureBacklog, type BacklogLatency } from "./backlog.bench.ts";
 import { processesOnce } from "./processes.bench.ts";
@@ -88,7 +88,9 @@ const results: Record<string, PerDriver> = {};
 /** Backlog sizes of the claim-latency-by-strategy scenario (better-sqlite3 only). */
 const BACKLOGS = quick ? [1_000, 10_000] : [1_000, 10_000, 100_000];
 let backlog: BacklogLatency | null = null;
-const totalSteps = drivers.length * 4 + (withPeers ? 4 : 0) + (drivers.some((d) => d.name === "better-sqlite3") ? 1 : 0);
+/** Tasks each worker process drains before the timed part of the warm process runs. */
+const WARMUP = quick ? 1000 : 5000;
+const totalSteps = drivers.length * 4 + (withPeers ? 5 : 0) + (drivers.some((d) => d.name === "better-sqlite3") ? 1 : 0);
 let step = 0;
 const next = (what: string): void => progress(`[${++step}/${totalSteps}] ${what}`);
 
@@ -187,14 +189,28 @@ if (withPeers) {
 // plainjob on the other rows of issue 12's table: enqueue one at a time and 100 per call, and 1
 // and 4 worker processes with its defaults.
 let pjOps: PlainjobOps | null = null;
+let ourOps: PlainjobOps | null = null;
 const pjProcs: Record<string, number> = {};
 if (withPeers) {
-  next(`peer plainjob: enqueue one at a time and 100 per call, ${jobs} jobs`);
+  const alternate = drivers.find((x) => x.name === "better-sqlite3");
+  next(`peer plainjob: enqueue one at a time and 100 per call, ${jobs} jobs x${runs}, alternating with ours measured the same way`);
   try {
-    pjOps = await plainjobOps(jobs);
-    rows.push(rateRow("peer plainjob, enqueue one at a time (add)", "better-sqlite3", [pjOps.oneRate]), rateRow("peer plainjob, enqueue 100 per call (addMany)", "better-sqlite3", [pjOps.manyRate]));
+    // Each run in a fresh process on a fresh file, ours (bench/ours-ops.ts) just before plainjob's:
+    // the latency rows above come from one long-lived process at another minute of the run.
+    const theirs: PlainjobOps[] = [];
+    const ours: PlainjobOps[] = [];
+    for (let r = 0; r < runs; r++) {
+      if (alternate !== undefined) ours.push(await oursOps(alternate.name, jobs));
+      theirs.push(await plainjobOps(jobs));
+    }
+    pjOps = medianOps(theirs);
+    rows.push(rateRow("peer plainjob, enqueue one at a time (add)", "better-sqlite3", theirs.map((o) => o.oneRate)), rateRow("peer plainjob, enqueue 100 per call (addMany)", "better-sqlite3", theirs.map((o) => o.manyRate)));
+    if (ours.length > 0) {
+      ourOps = medianOps(ours);
+      const note = "fresh process and file, each run just before one of plainjob's";
+      rows.push(rateRow("enqueue one at a time, alternating with plainjob", alternate!.name, ours.map((o) => o.oneRate), note), rateRow("enqueue 100 per call, alternating with plainjob", alternate!.name, ours.map((o) => o.manyRate), note));
+    }
     next(`peer plainjob: 1 and 4 worker processes, defaults`);
-    const alternate = drivers.find((x) => x.name === "better-sqlite3");
     for (const p of [1, 4]) {
       const rates: number[] = [];
       const oursBeside: number[] = [];
@@ -211,6 +227,26 @@ if (withPeers) {
         const beside = rateRow(`drain, ${p} worker process${p > 1 ? "es" : ""}, defaults, alternating with plainjob`, alternate!.name, oursBeside, "each run just before one of plainjob's");
         rows.push(beside);
         mine.processes[`d${p}pj`] = { rate: beside.opsPerSec!, duplicates: 0, missing: 0, busyRetries: 0, calls: 0 };
+      }
+    }
+    // The same drains in the steady state of long-lived processes: each process (ours and
+    // plainjob's) first drains WARMUP tasks of its own, so JIT compilation, the checkpoint thread's
+    // start and cold caches are not in the timed part (processes.bench.ts).
+    if (alternate !== undefined && results[alternate.name] !== undefined) {
+      next(`peer plainjob: 1, 2 and 4 worker processes after a warm-up of ${WARMUP} tasks each, alternating with ours`);
+      for (const p of [1, 2, 4]) {
+        const theirs: number[] = [];
+        const ours: number[] = [];
+        for (let r = 0; r < runs; r++) {
+          ours.push((await processesOnce(alternate, jobs, p, 1, undefined, WARMUP)).rate);
+          theirs.push(await plainjobProcesses(jobs, p, WARMUP));
+        }
+        const label = `${p} worker process${p > 1 ? "es" : ""}, defaults, after ${WARMUP} warm-up tasks each`;
+        const pjRow = rateRow(`peer plainjob, drain, ${label}`, "better-sqlite3", theirs);
+        const ourRow = rateRow(`drain, ${label}, alternating with plainjob`, alternate.name, ours, "each run just before one of plainjob's");
+        rows.push(ourRow, pjRow);
+        pjProcs[`w${p}`] = pjRow.opsPerSec!;
+        results[alternate.name]!.processes[`w${p}`] = { rate: ourRow.opsPerSec!, duplicates: 0, missing: 0, busyRetries: 0, calls: 0 };
       }
     }
   } catch (err) {
@@ -316,7 +352,7 @@ writeFileSync(`${base}.md`, `${md.join("\n")}\n`);
 console.table(table);
 if (ref !== undefined) {
   const pj = peers["plainjob"];
-  const issue = issueTable(ref, pj !== undefined && "rate" in pj ? pj.rate : null, pjOps, pjProcs);
+  const issue = issueTable(ref, pj !== undefined && "rate" in pj ? pj.rate : null, pjOps, pjProcs, ourOps);
   console.log(`\nIssue 12's table (better-sqlite3, one run):\n\n${issue}\n`);
   md.push("", "## Issue 12's table", "", issue);
   if (backlog !== null) {

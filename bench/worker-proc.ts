@@ -5,10 +5,14 @@
  *
  *   <runtime> bench/worker-proc.ts <driver> <db path> <concurrency> [batchSize]
  *
- * Without batchSize every other worker option is left at its default.
+ * Without batchSize every other worker option is left at its default. With PRISMQ_BENCH_WARMUP=N
+ * in the environment it first drains N tasks on a scratch file of its own with a worker of the
+ * same options, and only then opens the measured file and says `ready` (processes.bench.ts: the
+ * steady state of a long-lived process).
  */
-import { QueueDatabase, QueueWorker } from "../src/index.ts";
-import { runtimeDrivers } from "./drivers.ts";
+import { QueueClient, QueueDatabase, QueueWorker } from "../src/index.ts";
+import { runtimeDrivers, scratchDir } from "./drivers.ts";
+import { enqueueN } from "./lifecycle.bench.ts";
 
 const [driverName, path, conc, batch] = process.argv.slice(2);
 const d = runtimeDrivers().find((x) => x.name === driverName);
@@ -16,15 +20,33 @@ if (d === undefined || path === undefined) {
   console.error("usage: worker-proc.ts <driver> <db path> <concurrency>");
   process.exit(2);
 }
-const db = await QueueDatabase.open(await d.openDriver(path));
-const ids: number[] = [];
 // Without a batch size the worker runs with its defaults (what a user who sets nothing gets);
 // with one, the tuned configuration: short polls, no heartbeat.
-const worker = new QueueWorker(db, {
+const options = {
   concurrency: Number(conc ?? 8),
   ...(batch !== undefined ? { batchSize: Number(batch), pollIntervalMs: 2, heartbeatIntervalMs: 0 } : {}),
-  handlers: { t: (_p: unknown, { task }) => void ids.push(task.id) },
-});
+};
+const warmup = Number(process.env["PRISMQ_BENCH_WARMUP"] ?? 0);
+if (warmup > 0) {
+  const scratch = scratchDir();
+  try {
+    const wdb = await QueueDatabase.open(await d.openDriver(scratch.file("warm.db")));
+    await enqueueN(new QueueClient(wdb), warmup);
+    let warmed = 0;
+    let allWarm!: () => void;
+    const warm = new Promise<void>((resolve) => (allWarm = resolve));
+    const warmer = new QueueWorker(wdb, { ...options, handlers: { t: () => void (++warmed === warmup && allWarm()) } });
+    warmer.start();
+    await warm;
+    await warmer.stop();
+    await wdb.close();
+  } finally {
+    scratch.dispose();
+  }
+}
+const db = await QueueDatabase.open(await d.openDriver(path));
+const ids: number[] = [];
+const worker = new QueueWorker(db, { ...options, handlers: { t: (_p: unknown, { task }) => void ids.push(task.id) } });
 process.stdout.write("ready\n");
 // stdin says "go" (start draining) and later "stop" (the parent saw every task done).
 let input = "";

@@ -102,7 +102,9 @@ export class TaskRunner {
       // With a timeout, the renewal loop also watches the deadline and rejects `timedOut`.
       const deadline = timeoutMs > 0 ? withDeadline(started + timeoutMs, timeoutMs) : null;
       const timedOut = deadline?.timedOut ?? null;
-      const renewal = this.#renewWhileRunning(task, abort, stopRenewal.signal, deadline);
+      // Renewals count from the handler's start: a long synchronous prefix before its first
+      // await must not push the first renewal past the lease.
+      const renewal = this.#renewWhileRunning(task, abort, stopRenewal.signal, deadline, started);
       try {
         // The race subscribes to the handler's promise, so its late rejection is not unhandled.
         const value: unknown = await (timedOut === null ? result : Promise.race([result, timedOut]));
@@ -133,14 +135,14 @@ export class TaskRunner {
   }
 
   /**
-   * Renews the lease every `renewMs` while the handler runs, and aborts the handler's signal
+   * Renews the lease every `renewMs` from `started` while the handler runs, and aborts the handler's signal
    * when the lease is lost. With a `deadline`, the same timer also wakes at the deadline, aborts
    * the signal with a {@link TaskTimeoutError} and calls `onTimeout` (after a lost lease it
    * keeps waiting for the deadline, so a handler that ignores its signal still frees its slot).
    */
-  async #renewWhileRunning(task: Task, abort: AbortController, stop: AbortSignal, deadline: Deadline | null): Promise<void> {
+  async #renewWhileRunning(task: Task, abort: AbortController, stop: AbortSignal, deadline: Deadline | null, started: number): Promise<void> {
     const { clock, renewMs } = this.#o;
-    let renewAt = clock.now() + renewMs;
+    let renewAt = started + renewMs;
     let holding = true;
     for (;;) {
       const wakeAt = deadline === null ? renewAt : holding ? Math.min(renewAt, deadline.at) : deadline.at;

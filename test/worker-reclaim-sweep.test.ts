@@ -20,14 +20,20 @@ for (const d of DIST_DRIVERS) {
     let db: InstanceType<typeof QueueDatabase>;
     let client: InstanceType<typeof QueueClient>;
     let sweeps: number;
+    let failNextBatch: boolean;
 
     beforeEach(async () => {
       clock = new FakeClock(T0);
       sweeps = 0;
+      failNextBatch = false;
       const base = d.open();
       const counting: Driver = {
         ...base,
         batch: (stmts) => {
+          if (failNextBatch) {
+            failNextBatch = false;
+            return Promise.reject(new Error("injected failure of one batch"));
+          }
           sweeps += stmts.filter(isSweep).length;
           return base.batch(stmts);
         },
@@ -73,6 +79,19 @@ for (const d of DIST_DRIVERS) {
       assert.equal((await busy.claimTasks(1))[0]?.id, held, "a second after the last sweep it is taken back");
       const again = (await client.getTask(held!))!;
       assert.deepEqual([again.status, again.lockedBy, again.attempts], ["processing", "busy", 2], "the expired run counted as an attempt");
+    });
+
+    it("a claim whose batch failed counts as short: the next claim sweeps, even within the second", async () => {
+      await client.enqueueMany(Array.from({ length: 5 }, (_, i) => ({ type: "t", payload: { i } })));
+      const worker = new QueueWorker(db, { workerId: "w", taskLogs: false }).register("t", async () => {});
+      assert.equal((await worker.claimTasks(1)).length, 1);
+      assert.equal(sweeps, 1, "the first claim sweeps");
+      await clock.advance(1000);
+      failNextBatch = true;
+      await assert.rejects(worker.claimTasks(1), /injected failure/);
+      assert.equal(sweeps, 1, "the failed batch (with its sweep) was never run");
+      assert.equal((await worker.claimTasks(1)).length, 1);
+      assert.equal(sweeps, 2, "the claim after the failed one sweeps");
     });
 
     it("after a claim that came back short, the next claim sweeps at once and can take the expired task", async () => {

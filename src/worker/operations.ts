@@ -130,6 +130,9 @@ export function dialectBatchOperations(ctx: OperationsContext): BatchOperations 
       // A clock that went back (an injected one) sweeps too, rather than waiting for it to catch up.
       const sweep = lastShort || now - sweptAt >= sweepMs || now < sweptAt;
       if (sweep) sweptAt = now;
+      // Until this claim's results come back it counts as short: if its batch fails (and a sweep
+      // in it is rolled back), the next claim sweeps.
+      lastShort = true;
       const stmts: Statement[] = sweep ? sql.reclaimExpired(nowText, settings.crashPolicy) : [];
       const claimAt: number[] = [];
       const add = (claim: Statement[], fromEnd = 1): void => {

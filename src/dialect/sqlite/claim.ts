@@ -124,20 +124,21 @@ function weightedPick(p: ClaimParams, u: number): Pick {
   };
 }
 
-// Claim texts by pick text (the same string object for a cached ordered pick), for the same reason.
-const claimTexts = new Map<string, string>();
+// Claim texts by pick text (the same string object for a cached ordered pick), for the same
+// reason; one map for `id = (…)` and one for `id IN (…)`.
+const claimTexts = { single: new Map<string, string>(), many: new Map<string, string>() };
 
 function claimWith(pick: Pick, p: ClaimParams, single: boolean): Statement {
-  const key = single ? pick.sql : `+${pick.sql}`;
-  let sql = claimTexts.get(key);
+  const texts = single ? claimTexts.single : claimTexts.many;
+  let sql = texts.get(pick.sql);
   if (sql === undefined) {
     // `+status` re-checks the status without letting the planner scan the status index: the ids
     // from the subquery are looked up by rowid. For one task `id = (…)` is used: measured at a
     // 30k backlog, 27 µs against 166 µs for `id IN (…)` with LIMIT 1.
     const match = single ? `id = (${pick.sql})` : `id IN (${pick.sql})`;
     sql = `UPDATE task_queue ${CLAIM_SET} WHERE ${match} AND +status = 'queued' RETURNING *`;
-    if (claimTexts.size >= PICK_TEXTS_LIMIT) claimTexts.clear();
-    claimTexts.set(key, sql);
+    if (texts.size >= PICK_TEXTS_LIMIT) texts.clear();
+    texts.set(pick.sql, sql);
   }
   return { sql, params: [p.workerId, p.leaseUntil, p.now, p.now, p.now, ...pick.params] };
 }

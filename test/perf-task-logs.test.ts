@@ -89,10 +89,12 @@ for (const d of DRIVERS) {
       assert.match(sql.get("ix_task_region")!, /WHERE region IS NOT NULL/);
       assert.match(sql.get("ix_task_format")!, /WHERE format IS NOT NULL/);
       // The FIFO/LIFO index is made by the first such claim only.
-      assert.ok(!sql.has("ix_task_queued_time"), "no FIFO index before a FIFO claim");
+      assert.ok(!sql.has("ix_task_type_queued_time") && !sql.has("ix_task_queued_time"), "no FIFO index before a FIFO claim");
       await new QueueWorker(db, { workerId: "f", strategy: "FIFO", heartbeatIntervalMs: 0 }).claimTasks(1);
-      const after = await db.execute("SELECT sql FROM sqlite_master WHERE name = 'ix_task_queued_time'");
-      assert.match(String(after.rows[0]?.["sql"]), /WHERE status = 'queued'/);
+      const after = await db.execute("SELECT sql FROM sqlite_master WHERE name = 'ix_task_type_queued_time'");
+      assert.match(String(after.rows[0]?.["sql"]), /\(type, run_after_utc, id\) WHERE status = 'queued'/);
+      // Migration 10: the counts' index leads with (type, status) and then holds the PRIORITY order.
+      assert.match(sql.get("ix_task_type_status")!, /\(type, status, priority, run_after_utc, id\)$/);
       // The seeds' lookups still use them.
       const plan = async (q: string): Promise<string> =>
         (await db.execute(`EXPLAIN QUERY PLAN ${q}`)).rows.map((row) => String(row["detail"])).join("; ");

@@ -63,9 +63,9 @@ describe("SQLite transition builders (pure)", () => {
   });
 
   it("a claim with its log is [log, claim]: the claim is last and leases with RETURNING", () => {
-    // FIFO/LIFO first make their index if it is missing (migration 7 leaves it to the first such claim).
+    // FIFO/LIFO first make their index if it is missing (migrations 7 and 10 leave it to the first such claim).
     const [ensure, log, claim] = t.claimOrdered("FIFO", { workerId: "w", now: NOW, leaseUntil: NOW, types: [], capabilities: "{}" }, 3, true);
-    assert.match(ensure!.sql, /^CREATE INDEX IF NOT EXISTS ix_task_queued_time /);
+    assert.match(ensure!.sql, /^CREATE INDEX IF NOT EXISTS ix_task_type_queued_time ON task_queue \(type, /);
     assert.match(log!.sql, /^INSERT INTO task_logs/);
     assert.match(claim!.sql, /^UPDATE task_queue SET status = 'processing'.* RETURNING \*$/);
     assert.match(claim!.sql, /LIMIT 3\)/, "the limit is written into the text");

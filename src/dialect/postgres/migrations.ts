@@ -13,6 +13,7 @@ import { MIGRATION_6_BASE } from "./migration-6-base.ts";
 import { MIGRATION_7_INDEXES } from "./migration-7-indexes.ts";
 import { MIGRATION_8_SCHEDULES } from "./migration-8-schedules.ts";
 import { MIGRATION_9_FEATURES } from "./migration-9-features.ts";
+import { MIGRATION_10_TYPE_CLAIMS } from "./migration-10-type-claims.ts";
 
 /** All migrations in order. */
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
@@ -20,6 +21,7 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   MIGRATION_7_INDEXES,
   MIGRATION_8_SCHEDULES,
   MIGRATION_9_FEATURES,
+  MIGRATION_10_TYPE_CLAIMS,
 ];
 
 /** The schema version this library writes and understands on PostgreSQL. */

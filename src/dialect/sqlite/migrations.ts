@@ -16,6 +16,7 @@ import type { Migration } from "../types.ts";
 import { MIGRATION_7_INDEXES } from "./migrations-7-indexes.ts";
 import { MIGRATION_8_SCHEDULES } from "./migrations-8-schedules.ts";
 import { MIGRATION_9_FEATURES } from "./migrations-9-features.ts";
+import { MIGRATION_10_TYPE_CLAIMS } from "./migrations-10-type-claims.ts";
 export type { Migration };
 
 /**
@@ -234,6 +235,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   MIGRATION_7_INDEXES,
   MIGRATION_8_SCHEDULES,
   MIGRATION_9_FEATURES,
+  MIGRATION_10_TYPE_CLAIMS,
 ];
 
 /** The schema version this library writes and understands. */

@@ -24,7 +24,7 @@ import { measureLatency, type Latencies } from "./latency.bench.ts";
 import { lifecycleOnce } from "./lifecycle.bench.ts";
 import { medianOps, oursOps, peerOnce, peerRate, plainjobOps, plainjobProcesses, type PeerResult, type PlainjobOps } from "./peers.bench.ts";
 import { issueTable } from "./issue-table.ts";
-import { backlogTable, measureBacklog, type BacklogLatency } from "./backlog.bench.ts";
+import { backlogTable, measureBacklog, measureOtherTypes, type BacklogLatency } from "./backlog.bench.ts";
 import { processesOnce } from "./processes.bench.ts";
 import { progress, rateRow, type ResultRow } from "./stats.ts";
 
@@ -88,6 +88,9 @@ const results: Record<string, PerDriver> = {};
 /** Backlog sizes of the claim-latency-by-strategy scenario (better-sqlite3 only). */
 const BACKLOGS = quick ? [1_000, 10_000] : [1_000, 10_000, 100_000];
 let backlog: BacklogLatency | null = null;
+/** Queued tasks of another type ahead of a one-type worker's (better-sqlite3 only). */
+const AHEAD = quick ? [0, 10_000] : [0, 1_000, 10_000, 20_000];
+let otherTypes: BacklogLatency | null = null;
 /** Tasks each worker process drains before the timed part of the warm process runs. */
 const WARMUP = quick ? 1000 : 5000;
 const totalSteps = drivers.length * 4 + (withPeers ? 5 : 0) + (drivers.some((d) => d.name === "better-sqlite3") ? 1 : 0);
@@ -149,8 +152,9 @@ for (const d of drivers) {
   }
   results[d.name] = { ceiling, latency, lifecycle, processes, ...info };
   if (d.name === "better-sqlite3") {
-    next(`${d.name}: claim latency by strategy at ${BACKLOGS.join(", ")} queued`);
+    next(`${d.name}: claim latency by strategy at ${BACKLOGS.join(", ")} queued, and behind ${AHEAD.join(", ")} of another type`);
     backlog = await measureBacklog(d, BACKLOGS, quick ? 50 : 200);
+    otherTypes = await measureOtherTypes(d, AHEAD, quick ? 50 : 200);
   }
 }
 
@@ -331,7 +335,7 @@ const stamp = new Date(started).toISOString().replace(/[:.]/g, "-");
 const resultsDir = join("bench", "results");
 mkdirSync(resultsDir, { recursive: true });
 const base = join(resultsDir, `${stamp}-${RUNTIME}`);
-writeFileSync(`${base}.json`, JSON.stringify({ date: new Date(started).toISOString(), machine, versions, settings, pragmas: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.pragmas])), rows, goals, peers, durationS: (Date.now() - started) / 1000 }, null, 2));
+writeFileSync(`${base}.json`, JSON.stringify({ date: new Date(started).toISOString(), machine, versions, settings, pragmas: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.pragmas])), rows, goals, peers, backlog, otherTypes, durationS: (Date.now() - started) / 1000 }, null, 2));
 
 const md: string[] = [];
 md.push(`# @prismq/queue benchmark, ${new Date(started).toISOString()}`, "");
@@ -359,6 +363,11 @@ if (ref !== undefined) {
     const bt = backlogTable(backlog, BACKLOGS);
     console.log(`Claim latency by strategy and backlog (better-sqlite3):\n\n${bt}\n`);
     md.push("", "## Claim latency by strategy and backlog", "", bt);
+  }
+  if (otherTypes !== null) {
+    const ot = backlogTable(otherTypes, AHEAD, "of another type ahead");
+    console.log(`Claim latency of a one-type worker behind other types' tasks (better-sqlite3):\n\n${ot}\n`);
+    md.push("", "## Claim latency behind other types' tasks", "", ot);
   }
   writeFileSync(`${base}.md`, `${md.join("\n")}\n`);
 }

@@ -150,6 +150,13 @@ export class QueueClient<S extends TaskSchemas = TaskSchemas> {
       if (hasLoneSurrogate(task.type)) {
         throw new QueueValidationError(`${where}type ${JSON.stringify(task.type)} has a lone UTF-16 surrogate: it cannot be stored exactly`);
       }
+      // A misplaced option (`{ type, priority: 1 }`) would otherwise be dropped without a word: a
+      // lost priority or delay, or a lost idempotencyKey and so a duplicate task.
+      for (const key in task) {
+        if (key !== "type" && key !== "payload" && key !== "options") {
+          throw new QueueValidationError(`${where}unknown field ${JSON.stringify(key)}: a task has type, payload and options (options go under "options")`);
+        }
+      }
       // Most tasks come without options: skip the schema walk for them (measured ~2 µs a task).
       const opts: EnqueueOptions =
         task.options === undefined ? NO_OPTIONS : parseOptions(EnqueueOptionsSchema, task.options, `${where}enqueue options for "${task.type}"`);

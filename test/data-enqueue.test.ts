@@ -2,7 +2,8 @@
  * Issue 10, defects 8 and 9, through the built package: strings SQLite cannot store exactly (a
  * lone UTF-16 surrogate in an idempotency key or a type) and times outside 1970-01-01 …
  * 9999-12-31 UTC are refused with QueueValidationError, with nothing stored; payloads with lone
- * surrogates keep round-tripping exactly.
+ * surrogates keep round-tripping exactly. A task item with a field besides type, payload and
+ * options (an option put beside them, where it used to be dropped without a word) is refused.
  */
 import { afterEach, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -49,6 +50,21 @@ for (const d of DIST_DRIVERS) {
       assert.notEqual(a, b);
       assert.equal(await client.enqueue("t", {}, { idempotencyKey: "key-😀" }), a);
       assert.equal((await client.getTask(b))?.idempotencyKey, "key-😁");
+    });
+
+    it("refuses a task with a field other than type, payload and options (a misplaced option), storing none of the batch", async () => {
+      const misplaced = [
+        { type: "t", payload: {}, priority: 1 },
+        { type: "t", idempotencyKey: "k" },
+        { type: "t", payload: {}, options: {}, delayMs: 1000 },
+      ];
+      for (const task of misplaced) {
+        const key = Object.keys(task).find((k) => !["type", "payload", "options"].includes(k))!;
+        await assert.rejects(client.enqueueMany([{ type: "ok" }, task as never]), refused(new RegExp(`^task 1: unknown field "${key}": .*options go under "options"`)));
+      }
+      assert.equal(await count(), 0, "nothing of the batch is stored");
+      assert.equal(await client.enqueue("t", {}, { priority: 1 }), 1, "the option in its place is taken");
+      assert.equal((await client.getTask(1))!.priority, 1);
     });
 
     it("refuses task types with a lone surrogate instead of storing them rewritten", async () => {

@@ -11,6 +11,7 @@ import { pgInt8, pgNumeric, pgTimeToText } from "../src/dialect/postgres/values.
 import { kindOfSqlState } from "../src/dialect/postgres/errors.ts";
 import { sqliteDialect } from "../src/dialect/sqlite/index.ts";
 import type { Statement } from "../src/driver.ts";
+import { claimShapes } from "./helpers/claim-shapes.ts";
 
 const NOW = "2026-01-01 00:00:00.000";
 const claim = { workerId: "w", now: NOW, leaseUntil: NOW, types: ["a", "b"], capabilities: '{"region":"eu"}' };
@@ -48,6 +49,7 @@ describe("PostgreSQL dialect (no server)", () => {
       ...t.claimOrdered("FIFO", claim, 3, true),
       ...t.claimOrdered("PRIORITY", claim, 1, false),
       ...t.claimWeightedRandom(claim, 0.5, true),
+      ...claimShapes(t, claim),
       t.renewLease(fence, NOW),
       t.completeTask(fence),
       ...t.completeMany([{ id: 1, leaseToken: 1 }, { id: 2, leaseToken: 3 }], NOW, "w"),

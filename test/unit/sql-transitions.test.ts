@@ -12,6 +12,7 @@ import { QueueDatabase, sqliteDialect } from "../../src/index.ts";
 import { transitionLogWhere } from "../../src/dialect/sqlite/log.ts";
 import { transitionLevel, transitionMessage } from "../../src/dialect/transition.ts";
 import type { Statement } from "../../src/driver.ts";
+import { claimShapes } from "../helpers/claim-shapes.ts";
 
 const t = sqliteDialect.transitions;
 const NOW = "2026-01-01 00:00:00.000";
@@ -46,6 +47,7 @@ describe("SQLite transition builders (pure)", () => {
       ...t.claimOrdered("FIFO", claim, 1, true),
       ...t.claimOrdered("PRIORITY", claim, 7, true),
       ...t.claimWeightedRandom(claim, 0.5, true),
+      ...claimShapes(t, claim),
       t.renewLease(fence, NOW),
       t.completeTask(fence),
       ...t.completeMany([{ id: 1, leaseToken: 2 }], NOW, "w"),

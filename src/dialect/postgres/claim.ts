@@ -50,6 +50,24 @@ function eligible(types: readonly string[], capabilities: string): { where: stri
   return { where: `status = 'queued' AND run_after_utc <= ${TS}${typeFilter}${compat}${controls}`, params: [...types, capabilities] };
 }
 
+/**
+ * The same filters for one type's walk, the type given as `typeSql` (a column of the type list):
+ * parameters `[now, capabilities]`. Each type is walked on its own type-led index (migration 10),
+ * so a worker never walks past the queued rows of types it does not handle.
+ */
+function oneTypeWhere(typeSql: string): string {
+  return `type = ${typeSql} AND ${eligible([], "").where}`;
+}
+
+/** The worker's types as a one-column row list `ty(t)`: one parameter each. */
+const typeRows = (types: number): string => `(VALUES ${Array.from({ length: types }, () => "(CAST(? AS text))").join(", ")}) AS ty(t)`;
+
+// The distinct types of queued rows, one index probe each: an untyped FIFO or LIFO claim (a
+// worker with no handlers) walks each type's rows as a typed one does.
+const QUEUED_TYPES =
+  `WITH RECURSIVE ty(t) AS (SELECT min(type) FROM task_queue WHERE status = 'queued'` +
+  ` UNION ALL SELECT (SELECT min(type) FROM task_queue WHERE status = 'queued' AND type > ty.t) FROM ty WHERE ty.t IS NOT NULL) `;
+
 /** `limit` less the tasks the rate-limited claims earlier in the batch took (ClaimParams.batchId). */
 const afterEarlier = (limit: number): string =>
   `GREATEST(0, ${limit} - COALESCE((SELECT sum(last_batch_n) FROM queue_controls WHERE last_batch = ?), 0))`;
@@ -96,17 +114,35 @@ function claimAround(picked: { sql: string; params: readonly SqlValue[] }, p: Cl
 }
 
 /**
- * Claims up to `limit` tasks in one statement: the strategy's order over the queued rows (the
- * partial indexes of the schema walk it in that order), the first `limit` not locked by another
- * claimer, leased and returned. Same list shape as the SQLite dialect's, with the log inside.
+ * Claims up to `limit` tasks in one statement: the strategy's order over the queued rows of the
+ * worker's types (each type walked on its own type-led index, migration 10; with no type, every
+ * type's), the first `limit` not locked by another claimer, leased and returned. Same list shape
+ * as the SQLite dialect's, with the log inside.
  */
 export function claimOrdered(strategy: Ordered, p: ClaimParams, limit: number, withLog = false): Statement[] {
-  const e = eligible(p.types, p.capabilities);
+  const n = checkedLimit(limit);
+  const outerLimit = p.batchId !== undefined ? afterEarlier(n) : String(n);
+  const tail = p.batchId !== undefined ? [p.batchId] : [];
+  if (p.types.length === 0 && strategy === "PRIORITY") {
+    const e = eligible(p.types, p.capabilities);
+    const picked = {
+      sql: `SELECT id, attempts, lease_token FROM task_queue WHERE ${e.where} ORDER BY ${ORDER[strategy]} LIMIT ${outerLimit} FOR UPDATE SKIP LOCKED`,
+      params: [p.now, ...e.params, ...tail],
+    };
+    return claimAround(picked, p, withLog);
+  }
+  // Each type's first `n` runnable rows, locked (SKIP LOCKED) in its own walk, then the first `n`
+  // of those in the strategy's order. Rows locked but not taken stay locked only until the
+  // claim's transaction ends, as a skipped row does.
+  const from = p.types.length === 0 ? "ty" : typeRows(p.types.length);
+  const outerOrder = ORDER[strategy].replace(/(\w+) (ASC|DESC)/g, "c.$1 $2");
   const picked = {
     sql:
-      `SELECT id, attempts, lease_token FROM task_queue WHERE ${e.where}` +
-      ` ORDER BY ${ORDER[strategy]} LIMIT ${p.batchId !== undefined ? afterEarlier(checkedLimit(limit)) : checkedLimit(limit)} FOR UPDATE SKIP LOCKED`,
-    params: p.batchId !== undefined ? [p.now, ...e.params, p.batchId] : [p.now, ...e.params],
+      (p.types.length === 0 ? QUEUED_TYPES : "") +
+      `SELECT c.id, c.attempts, c.lease_token FROM ${from} CROSS JOIN LATERAL (SELECT id, attempts, lease_token, priority, run_after_utc FROM task_queue` +
+      ` WHERE ${oneTypeWhere("ty.t")} ORDER BY ${ORDER[strategy]} LIMIT ${n} FOR UPDATE SKIP LOCKED) AS c` +
+      `${p.types.length === 0 ? " WHERE ty.t IS NOT NULL" : ""} ORDER BY ${outerOrder} LIMIT ${outerLimit}`,
+    params: [...p.types, p.now, p.capabilities, ...tail],
   };
   return claimAround(picked, p, withLog);
 }
@@ -114,20 +150,35 @@ export function claimOrdered(strategy: Ordered, p: ClaimParams, limit: number, w
 /**
  * Claims one task drawn with probability proportional to `1 / max(priority, 1)` using the
  * caller's uniform `u`, among the oldest {@link WEIGHTED_BAND_SIZE} runnable tasks of each
- * priority: the priorities present are found by a skip scan of the queued-priority index, each
- * one contributes a bounded candidate list, and the running sum picks the row as on SQLite. A
+ * priority: the priorities present are found by a skip scan (of each of the worker's types on
+ * `ix_task_type_status`, or of the queued-priority index), each one contributes a bounded
+ * candidate list, and the running sum picks the row as on SQLite. A
  * drawn row another claimer holds locked yields no task this time (the worker polls again).
  */
 export function claimWeightedRandom(p: ClaimParams, u: number, withLog = false): Statement[] {
+  const typed = p.types.length > 0;
   const e = eligible(p.types, p.capabilities);
-  const bands =
-    `WITH RECURSIVE bands(p) AS (` +
-    `(SELECT priority FROM task_queue WHERE status = 'queued' ORDER BY priority LIMIT 1)` +
-    ` UNION ALL SELECT (SELECT priority FROM task_queue WHERE status = 'queued' AND priority > bands.p ORDER BY priority LIMIT 1)` +
-    ` FROM bands WHERE bands.p IS NOT NULL)`;
-  const candidates =
+  // Untyped: the priorities of all queued rows. Typed: each type's priorities on its type-led
+  // index (migration 10), so a draw never walks other types' rows.
+  const bands = typed
+    ? `WITH RECURSIVE bands(ty, p) AS (` +
+      `SELECT ty.t, (SELECT min(priority) FROM task_queue WHERE type = ty.t AND status = 'queued') FROM ${typeRows(p.types.length)}` +
+      ` UNION ALL SELECT bands.ty, (SELECT min(priority) FROM task_queue WHERE type = bands.ty AND status = 'queued' AND priority > bands.p)` +
+      ` FROM bands WHERE bands.p IS NOT NULL)`
+    : `WITH RECURSIVE bands(p) AS (` +
+      `(SELECT priority FROM task_queue WHERE status = 'queued' ORDER BY priority LIMIT 1)` +
+      ` UNION ALL SELECT (SELECT priority FROM task_queue WHERE status = 'queued' AND priority > bands.p ORDER BY priority LIMIT 1)` +
+      ` FROM bands WHERE bands.p IS NOT NULL)`;
+  const walk = typed ? oneTypeWhere("bands.ty") : e.where;
+  const perBand =
     `SELECT c.id, c.priority, c.run_after_utc FROM bands CROSS JOIN LATERAL (SELECT id, priority, run_after_utc FROM task_queue` +
-    ` WHERE ${e.where} AND priority = bands.p ORDER BY run_after_utc, id LIMIT ${WEIGHTED_BAND_SIZE}) AS c WHERE bands.p IS NOT NULL`;
+    ` WHERE ${walk} AND priority = bands.p ORDER BY run_after_utc, id LIMIT ${WEIGHTED_BAND_SIZE}) AS c WHERE bands.p IS NOT NULL`;
+  // Several types: the oldest WEIGHTED_BAND_SIZE of each band across them, as with one.
+  const candidates =
+    p.types.length > 1
+      ? `SELECT id, priority, run_after_utc FROM (SELECT id, priority, run_after_utc,` +
+        ` row_number() OVER (PARTITION BY priority ORDER BY run_after_utc, id) AS rn FROM (${perBand}) AS b) AS r WHERE rn <= ${WEIGHTED_BAND_SIZE}`
+      : perBand;
   const weights =
     `SELECT id, SUM(1.0::float8 / GREATEST(priority, 1)) OVER (ORDER BY priority, run_after_utc, id ROWS UNBOUNDED PRECEDING) AS cum,` +
     ` SUM(1.0::float8 / GREATEST(priority, 1)) OVER () AS total FROM cand`;
@@ -139,7 +190,7 @@ export function claimWeightedRandom(p: ClaimParams, u: number, withLog = false):
     sql:
       `SELECT id, attempts, lease_token FROM task_queue WHERE id = (${draw}) AND status = 'queued'` +
       ` AND run_after_utc <= ${TS} FOR UPDATE SKIP LOCKED`,
-    params: [p.now, ...e.params, u, u, p.now],
+    params: typed ? [...p.types, p.now, p.capabilities, u, u, p.now] : [p.now, ...e.params, u, u, p.now],
   };
   return claimAround(picked, p, withLog);
 }

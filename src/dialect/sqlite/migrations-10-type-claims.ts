@@ -15,14 +15,11 @@
  * @internal
  * @module
  */
+import { TYPE_CLAIM_INDEXES } from "../type-claim-indexes.ts";
 import type { Migration } from "../types.ts";
 
 /** Migration 10: type-led claim indexes. Never edited once released. */
 export const MIGRATION_10_TYPE_CLAIMS: Migration = Object.freeze({
   version: 10,
-  statements: Object.freeze([
-    `DROP INDEX IF EXISTS ix_task_type_status`,
-    `CREATE INDEX IF NOT EXISTS ix_task_type_status ON task_queue (type, status, priority, run_after_utc, id)`,
-    `DROP INDEX IF EXISTS ix_task_queued_time`,
-  ]),
+  statements: TYPE_CLAIM_INDEXES,
 });

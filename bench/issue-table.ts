@@ -6,8 +6,8 @@
  * warm-up in each process, the steady state), then the issue's goals with what was measured.
  * The process goals are given for both: the issue's cold drain, which includes each process's
  * start-up, and the warm one. Figures on
- * better-sqlite3; a blank cell is a figure the run did not measure (no raw multi-process ceiling,
- * no claim call in plainjob's API).
+ * better-sqlite3; a blank cell is a figure the run did not measure (no claim call in plainjob's
+ * API). The raw cells of the process rows are the raw round in that many processes (`r1`/`r2`/`r4`).
  */
 import type { Ceiling } from "./ceiling.bench.ts";
 import type { Latencies } from "./latency.bench.ts";
@@ -19,7 +19,10 @@ export interface IssueFigures {
   readonly latency: Latencies;
   /** Tasks/s by lifecycle key: c1 (defaults), c8b (concurrency 8, batchSize 100). */
   readonly lifecycle: Readonly<Record<string, number>>;
-  /** Tasks/s by processes key: d1/d2/d4 (defaults), p1/p2/p4 (tuned), w1/w2/w4 (defaults, warm). */
+  /**
+   * Tasks/s by processes key: d1/d2/d4 (defaults), p1/p2/p4 (tuned), w1/w2/w4 (defaults, warm),
+   * r1/r2/r4 (the raw round, no queue code).
+   */
   readonly processes: Readonly<Record<string, { readonly rate: number }>>;
 }
 
@@ -56,15 +59,23 @@ export function issueTable(
     w4: f.processes["w4"]?.rate,
     c8b: f.lifecycle["c8b"]!,
   };
+  // The raw round (complete + claim, one transaction) in 1, 2 and 4 processes: how far the file
+  // itself lets more processes go, with no queue code (processes.bench.ts, rawProcessesOnce).
+  const r1 = f.processes["r1"]?.rate;
+  const raw = (p: number): string => {
+    const r = f.processes[`r${p}`]?.rate;
+    if (r === undefined) return "–";
+    return p === 1 ? `${n(r)} (1 txn/task)` : `${n(r)} (${times(r, r1)} of 1)`;
+  };
   const rows: string[][] = [
     ["enqueue one at a time, tasks/s", n(l.rates.rawInsert), n(pj?.oneRate), n(ours.one), times(ours.one, pj?.oneRate)],
     ["enqueue p95, µs (ours beside the raw INSERT)", n(l.p95.rawInsert, 1), "–", n(ours.p95, 1), ""],
     ["enqueue p95, µs (fresh process, beside plainjob)", "–", n(pj?.oneP95Us, 1), n(ourOps?.oneP95Us, 1), ""],
     ["enqueue 100 per call, tasks/s", n(l.rates.rawInsertMany), n(pj?.manyRate), n(ours.many), times(ours.many, pj?.manyRate)],
     ["lifecycle, default worker (concurrency 1), tasks/s", `${n(f.ceiling.unbatched)} (3 txn/task)`, n(pjLifecycle), n(ours.c1pj), times(ours.c1pj, pjLifecycle)],
-    ["drain, 1 worker process, defaults, tasks/s", "–", n(pjProcs["d1"]), n(ours.d1pj), times(ours.d1pj, pjProcs["d1"])],
-    ["drain, 2 worker processes, defaults, tasks/s", "–", "–", n(ours.d2), ""],
-    ["drain, 4 worker processes, defaults, tasks/s", "–", n(pjProcs["d4"]), n(ours.d4pj), times(ours.d4pj, pjProcs["d4"])],
+    ["drain, 1 worker process, defaults, tasks/s", raw(1), n(pjProcs["d1"]), n(ours.d1pj), times(ours.d1pj, pjProcs["d1"])],
+    ["drain, 2 worker processes, defaults, tasks/s", raw(2), "–", n(ours.d2), ""],
+    ["drain, 4 worker processes, defaults, tasks/s", raw(4), n(pjProcs["d4"]), n(ours.d4pj), times(ours.d4pj, pjProcs["d4"])],
     ["drain, 1 worker process, defaults, warm, tasks/s", "–", n(pjProcs["w1"]), n(ours.w1), times(ours.w1, pjProcs["w1"])],
     ["drain, 2 worker processes, defaults, warm, tasks/s", "–", n(pjProcs["w2"]), n(ours.w2), times(ours.w2, pjProcs["w2"])],
     ["drain, 4 worker processes, defaults, warm, tasks/s", "–", n(pjProcs["w4"]), n(ours.w4), times(ours.w4, pjProcs["w4"])],

@@ -18,13 +18,15 @@ import { fileURLToPath } from "node:url";
 import { QueueClient, QueueDatabase } from "../src/index.ts";
 import { RUNTIME, scratchDir, type BenchDriver } from "./drivers.ts";
 import { enqueueN } from "./lifecycle.bench.ts";
+import { RAW_SQL, rawQueueFile, T0 } from "./ceiling.bench.ts";
 
 const WORKER = fileURLToPath(new URL("./worker-proc.ts", import.meta.url));
 
-function command(): { cmd: string; args: string[] } {
-  if (RUNTIME === "bun") return { cmd: process.execPath, args: [WORKER] };
-  if (RUNTIME === "deno") return { cmd: process.execPath, args: ["run", "-A", WORKER] };
-  return { cmd: process.execPath, args: ["--disable-warning=ExperimentalWarning", WORKER] };
+/** How this runtime starts one of the bench's TypeScript scripts as a child process. */
+export function command(script = WORKER): { cmd: string; args: string[] } {
+  if (RUNTIME === "bun") return { cmd: process.execPath, args: [script] };
+  if (RUNTIME === "deno") return { cmd: process.execPath, args: ["run", "-A", script] };
+  return { cmd: process.execPath, args: ["--disable-warning=ExperimentalWarning", script] };
 }
 
 interface Child {
@@ -121,6 +123,59 @@ export async function processesOnce(d: BenchDriver, n: number, procs: number, co
       calls: results.reduce((a, r) => a + r.calls, 0),
       cpuUsPerTask: results.reduce((a, r) => a + r.cpuUs, 0) / n,
     };
+  } finally {
+    scratch.dispose();
+  }
+}
+
+const RAW = fileURLToPath(new URL("./raw-proc.ts", import.meta.url));
+
+/**
+ * The raw multi-process ceiling: `n` tasks drained by `procs` processes of bench/raw-proc.ts (the
+ * bare library looping the default worker's round, complete + claim in one transaction, on the
+ * queue's schema and PRAGMAs), timed from `go` until the last process found the queue empty.
+ * Returns tasks/s; throws unless the rounds add up to `n`.
+ */
+export async function rawProcessesOnce(d: BenchDriver, n: number, procs: number): Promise<number> {
+  const scratch = scratchDir();
+  try {
+    const path = scratch.file("raw-procs.db");
+    await rawQueueFile(d, path);
+    const db = await d.openRaw(path);
+    const ins = db.prepare(RAW_SQL.insert);
+    for (let i = 0; i < n; i += 100) {
+      db.exec("BEGIN IMMEDIATE");
+      for (let j = i; j < Math.min(n, i + 100); j++) ins.run(JSON.stringify({ i: j }), T0, T0, T0);
+      db.exec("COMMIT");
+    }
+    db.close();
+    const { cmd, args } = command(RAW);
+    const children = Array.from({ length: procs }, () => {
+      const proc = spawn(cmd, [...args, d.name, path], { stdio: ["pipe", "pipe", "inherit"] });
+      let out = "";
+      let readyResolve!: () => void;
+      const ready = new Promise<void>((r) => (readyResolve = r));
+      const done = new Promise<{ n: number; at: number }>((resolve, reject) => {
+        proc.stdout!.on("data", (c) => {
+          out += String(c);
+          if (out.startsWith("ready\n")) readyResolve();
+          const last = out.trim().split("\n").pop() ?? "";
+          if (last.startsWith("{")) resolve({ n: (JSON.parse(last) as { n: number }).n, at: performance.now() });
+        });
+        proc.on("error", reject);
+        proc.on("exit", (code) => {
+          if (code !== 0) reject(new Error(`raw process exited ${code}: ${out.slice(-500)}`));
+        });
+      });
+      return { proc, ready, done };
+    });
+    await Promise.all(children.map((c) => c.ready));
+    const t0 = performance.now();
+    for (const c of children) c.proc.stdin!.end("go\n");
+    const results = await Promise.all(children.map((c) => c.done));
+    const rounds = results.reduce((a, r) => a + r.n, 0);
+    if (rounds !== n) throw new Error(`raw processes: ${rounds} rounds for ${n} tasks`);
+    return n / ((Math.max(...results.map((r) => r.at)) - t0) / 1000);
   } finally {
     scratch.dispose();
   }

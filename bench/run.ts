@@ -25,7 +25,8 @@ import { lifecycleOnce } from "./lifecycle.bench.ts";
 import { medianOps, oursOps, peerOnce, peerRate, plainjobOps, plainjobProcesses, type PeerResult, type PlainjobOps } from "./peers.bench.ts";
 import { issueTable } from "./issue-table.ts";
 import { backlogTable, measureBacklog, measureOtherTypes, type BacklogLatency } from "./backlog.bench.ts";
-import { processesOnce } from "./processes.bench.ts";
+import { processesOnce, rawProcessesOnce } from "./processes.bench.ts";
+import { measureHandover, type Handover } from "./handover.bench.ts";
 import { progress, rateRow, type ResultRow } from "./stats.ts";
 
 // `bun run bench` runs the package.json script, which starts Node: hand over to Bun itself.
@@ -81,6 +82,7 @@ interface PerDriver {
   latency: Latencies;
   lifecycle: Record<string, number>; // LIFECYCLES key -> median tasks/s
   processes: Record<string, { rate: number; duplicates: number; missing: number; busyRetries: number; calls: number }>;
+  handover: Handover;
   sqliteVersion: string;
   pragmas: Record<string, unknown>;
 }
@@ -93,7 +95,7 @@ const AHEAD = quick ? [0, 10_000] : [0, 1_000, 10_000, 20_000];
 let otherTypes: BacklogLatency | null = null;
 /** Tasks each worker process drains before the timed part of the warm process runs. */
 const WARMUP = quick ? 1000 : 5000;
-const totalSteps = drivers.length * 4 + (withPeers ? 5 : 0) + (drivers.some((d) => d.name === "better-sqlite3") ? 1 : 0);
+const totalSteps = drivers.length * 5 + (withPeers ? 5 : 0) + (drivers.some((d) => d.name === "better-sqlite3") ? 1 : 0);
 let step = 0;
 const next = (what: string): void => progress(`[${++step}/${totalSteps}] ${what}`);
 
@@ -134,7 +136,7 @@ for (const d of drivers) {
     rows.push(row);
     lifecycle[key] = row.opsPerSec!;
   }
-  next(`${d.name}: 1, 2 and 4 worker processes on one file (defaults; concurrency 8, batchSize ${PREFETCH})`);
+  next(`${d.name}: 1, 2 and 4 worker processes on one file (defaults; concurrency 8, batchSize ${PREFETCH}; the raw round)`);
   const processes: PerDriver["processes"] = {};
   // "d": every worker option at its default (concurrency 1), as issue 12 measures; "p": tuned.
   for (const [mode, p] of [["d", 1], ["d", 2], ["d", 4], ["p", 1], ["p", 2], ["p", 4]] as const) {
@@ -150,7 +152,18 @@ for (const d of drivers) {
     processes[`${mode}${p}`] = { rate: row.opsPerSec!, duplicates, missing, busyRetries, calls };
     if (duplicates > 0 || missing > 0) throw new Error(`${d.name}, ${p} processes: ${duplicates} duplicate and ${missing} missing executions`);
   }
-  results[d.name] = { ceiling, latency, lifecycle, processes, ...info };
+  // The same drain with the bare library in each process (complete + claim per transaction): what
+  // the file allows more processes, before any queue code.
+  for (const p of [1, 2, 4]) {
+    const rates: number[] = [];
+    for (let r = 0; r < runs; r++) rates.push(await rawProcessesOnce(d, jobs, p));
+    const row = rateRow(`raw round, ${p} process${p > 1 ? "es" : ""}`, d.name, rates, "complete + claim in one transaction, no queue code");
+    rows.push(row);
+    processes[`r${p}`] = { rate: row.opsPerSec!, duplicates: 0, missing: 0, busyRetries: 0, calls: 0 };
+  }
+  next(`${d.name}: claim + complete in one worker process, and in two taking turns (the hand-over)`);
+  const handover = await measureHandover(d, quick ? 300 : 1000);
+  results[d.name] = { ceiling, latency, lifecycle, processes, handover, ...info };
   if (d.name === "better-sqlite3") {
     next(`${d.name}: claim latency by strategy at ${BACKLOGS.join(", ")} queued, and behind ${AHEAD.join(", ")} of another type`);
     backlog = await measureBacklog(d, BACKLOGS, quick ? 50 : 200);
@@ -335,7 +348,7 @@ const stamp = new Date(started).toISOString().replace(/[:.]/g, "-");
 const resultsDir = join("bench", "results");
 mkdirSync(resultsDir, { recursive: true });
 const base = join(resultsDir, `${stamp}-${RUNTIME}`);
-writeFileSync(`${base}.json`, JSON.stringify({ date: new Date(started).toISOString(), machine, versions, settings, pragmas: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.pragmas])), rows, goals, peers, backlog, otherTypes, durationS: (Date.now() - started) / 1000 }, null, 2));
+writeFileSync(`${base}.json`, JSON.stringify({ date: new Date(started).toISOString(), machine, versions, settings, pragmas: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.pragmas])), rows, goals, peers, backlog, otherTypes, handover: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.handover])), durationS: (Date.now() - started) / 1000 }, null, 2));
 
 const md: string[] = [];
 md.push(`# @prismq/queue benchmark, ${new Date(started).toISOString()}`, "");
@@ -369,6 +382,18 @@ if (ref !== undefined) {
     console.log(`Claim latency of a one-type worker behind other types' tasks (better-sqlite3):\n\n${ot}\n`);
     md.push("", "## Claim latency behind other types' tasks", "", ot);
   }
+  writeFileSync(`${base}.md`, `${md.join("\n")}\n`);
+}
+{
+  // Not a goal of its own: it says what each extra worker process costs every round it takes.
+  const lines = ["| driver | one process, p50 / p95 µs | two taking turns, p50 / p95 µs | hand-over cost (p50) |", "|---|---|---|---|"];
+  for (const [name, r] of Object.entries(results)) {
+    const h = r.handover;
+    lines.push(`| ${name} | ${fmt(h.one.p50, 1)} / ${fmt(h.one.p95, 1)} | ${fmt(h.two.p50, 1)} / ${fmt(h.two.p95, 1)} | +${fmt(h.two.p50 - h.one.p50, 1)} µs (${ratio(h.two.p50, h.one.p50)}) |`);
+  }
+  const ho = lines.join("\n");
+  console.log(`Claim + complete right after another worker process's commit (bench/handover.bench.ts):\n\n${ho}\n`);
+  md.push("", "## Claim + complete after another process's commit", "", ho);
   writeFileSync(`${base}.md`, `${md.join("\n")}\n`);
 }
 console.table(goals.map((g) => ({ goal: g.goal, measured: g.measured, met: g.met ? "yes" : "NO" })));

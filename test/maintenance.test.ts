@@ -721,7 +721,8 @@ for (const d of DRIVERS) {
       await maint.vacuum();
       const after = await maint.getDatabaseStats();
       assert.equal(after.freelistCount, 0);
-      assert.equal(after.pageCount, before.pageCount - before.freelistCount);
+      // VACUUM also repacks half-empty pages, so the file may shrink by more than the free list.
+      assert.ok(after.pageCount <= before.pageCount - before.freelistCount, `${after.pageCount} pages after, ${before.pageCount} - ${before.freelistCount} free before`);
       assert.equal(after.taskCount, 10);
       assert.equal(await client.enqueue("t", {}), 501, "AUTOINCREMENT ids survive VACUUM");
     });

@@ -14,6 +14,7 @@ import { MIGRATION_7_INDEXES } from "./migration-7-indexes.ts";
 import { MIGRATION_8_SCHEDULES } from "./migration-8-schedules.ts";
 import { MIGRATION_9_FEATURES } from "./migration-9-features.ts";
 import { MIGRATION_10_TYPE_CLAIMS } from "./migration-10-type-claims.ts";
+import { MIGRATION_11_PROCESSING } from "./migration-11-processing.ts";
 
 /** All migrations in order. */
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
@@ -22,6 +23,7 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   MIGRATION_8_SCHEDULES,
   MIGRATION_9_FEATURES,
   MIGRATION_10_TYPE_CLAIMS,
+  MIGRATION_11_PROCESSING,
 ];
 
 /** The schema version this library writes and understands on PostgreSQL. */

@@ -17,6 +17,7 @@ import { MIGRATION_7_INDEXES } from "./migrations-7-indexes.ts";
 import { MIGRATION_8_SCHEDULES } from "./migrations-8-schedules.ts";
 import { MIGRATION_9_FEATURES } from "./migrations-9-features.ts";
 import { MIGRATION_10_TYPE_CLAIMS } from "./migrations-10-type-claims.ts";
+import { MIGRATION_11_PROCESSING } from "./migrations-11-processing.ts";
 export type { Migration };
 
 /**
@@ -236,6 +237,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   MIGRATION_8_SCHEDULES,
   MIGRATION_9_FEATURES,
   MIGRATION_10_TYPE_CLAIMS,
+  MIGRATION_11_PROCESSING,
 ];
 
 /** The schema version this library writes and understands. */

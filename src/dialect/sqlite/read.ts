@@ -5,6 +5,7 @@
  * @internal
  * @module
  */
+import { processingRows } from "./processing.ts";
 import type { SqlValue, Statement } from "../../driver.ts";
 import type { ListFilter } from "../types.ts";
 export type { ListFilter };
@@ -57,7 +58,7 @@ export function countActive(): Statement {
 /** 1 if any task is queued or processing, else 0: an index seek, where a COUNT walks them all. */
 export function anyActive(): Statement {
   return {
-    sql: `SELECT EXISTS (SELECT 1 FROM task_queue WHERE status = 'queued') OR EXISTS (SELECT 1 FROM task_queue WHERE status = 'processing') AS active`,
+    sql: `SELECT EXISTS (SELECT 1 FROM task_queue WHERE status = 'queued') OR EXISTS (${processingRows("1")}) AS active`,
     params: [],
   };
 }

@@ -23,11 +23,16 @@
  */
 import type { SqlValue, Statement } from "../../driver.ts";
 import type { ReclaimPolicy, ReclaimScope, Reclaim } from "../types.ts";
+import { processingRows } from "./processing.ts";
 export type { ReclaimPolicy, ReclaimScope, Reclaim };
 
 /** Heartbeats are compared as millisecond text (rows the seeds' own SQL wrote lack the `.SSS`). */
 const STALE_HOLDER =
-  `locked_by IN (SELECT worker_id FROM workers WHERE strftime('%Y-%m-%d %H:%M:%f', heartbeat_utc) < ?)`;
+  `p.locked_by IN (SELECT worker_id FROM workers WHERE strftime('%Y-%m-%d %H:%M:%f', heartbeat_utc) < ?)`;
+
+// The rows a scope takes: processing rows found type by type (./processing.ts), so a sweep with
+// nothing expired costs a seek per task type, whatever the table holds.
+const taken = (where: string): string => `id IN (${processingRows("p.id", where)}) AND status = 'processing'`;
 const EXPIRED_REASON = `'lease expired (held by ' || COALESCE(locked_by, '?') || ')'`;
 const STALE_REASON =
   `'worker ' || COALESCE(locked_by, '?') || ' went stale (last heartbeat ' ||` +
@@ -114,19 +119,17 @@ function scopeSql(
 ): { where: string; whereParams: SqlValue[]; reason: string; reasonParams: SqlValue[] } {
   switch (scope.kind) {
     case "expired":
-      // `lease_until_utc <= ?` on processing rows walks the partial index ix_task_processing_lease:
-      // one probe per claim when nothing expired.
-      return { where: `status = 'processing' AND lease_until_utc <= ?`, whereParams: [now], reason: EXPIRED_REASON, reasonParams: [] };
+      return { where: taken(`p.lease_until_utc <= ?`), whereParams: [now], reason: EXPIRED_REASON, reasonParams: [] };
     case "stale":
       return {
-        where: `status = 'processing' AND ${STALE_HOLDER}`,
+        where: taken(STALE_HOLDER),
         whereParams: [scope.staleBefore],
         reason: STALE_REASON,
         reasonParams: [],
       };
     case "expired_or_stale":
       return {
-        where: `status = 'processing' AND (lease_until_utc <= ? OR ${STALE_HOLDER})`,
+        where: taken(`p.lease_until_utc <= ? OR ${STALE_HOLDER}`),
         whereParams: [now, scope.staleBefore],
         // A row whose lease ran out is named for that, even if its worker is stale too.
         reason: `(CASE WHEN lease_until_utc <= ? THEN ${EXPIRED_REASON} ELSE ${STALE_REASON} END)`,

@@ -5,6 +5,7 @@
  * @internal
  * @module
  */
+import { processingRows } from "./processing.ts";
 import type { SqlValue, Statement } from "../../driver.ts";
 import { type ReclaimPolicy, reclaimTasks } from "./reclaim.ts";
 import { SQL_MS_TIME } from "./time.ts";
@@ -69,7 +70,7 @@ export function countWorkers(activeSince: string, staleBefore: string): Statemen
 export function deleteStaleWorkers(staleBefore: string, force: boolean): Statement {
   const holding = force
     ? ""
-    : ` AND NOT EXISTS (SELECT 1 FROM task_queue t WHERE t.locked_by = workers.worker_id AND t.status = 'processing')`;
+    : ` AND worker_id NOT IN (SELECT locked_by FROM (${processingRows("p.locked_by", "p.locked_by IS NOT NULL")}))`;
   return { sql: `DELETE FROM workers WHERE ${HEARTBEAT} < ?${holding}`, params: [staleBefore] };
 }
 

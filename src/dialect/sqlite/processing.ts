@@ -10,15 +10,23 @@
  * type's processing range; none of them runs in a worker's round except the once-a-second sweep
  * of expired leases.
  *
+ * The price is a walk that grows with the number of distinct types in the table (finished ones
+ * included, until purged). Measured, the lease sweep with nothing expired, 200 rows per type: 14,
+ * 22, 76 and 1,194 µs at 1, 10, 100 and 1,000 types, against ~10 µs with the old index whatever
+ * the count. A worker sweeps at most about once a second (and at each poll while idle, every
+ * second by default), so even 1,000 types cost ~0.1% of a worker's time.
+ *
  * @internal
  * @module
  */
 
-// Every type present in task_queue, in order: one seek per type on ix_task_type_status.
+// Every type present in task_queue, in order: one seek per type on ix_task_type_status. `min()`
+// takes SQLite's one-seek path; measured at 1,000 types, 0.49 ms for the walk against 0.72 ms
+// with `ORDER BY type LIMIT 1`.
 const HELD_TYPES =
   `WITH RECURSIVE held_types(t) AS (` +
-  `SELECT (SELECT type FROM task_queue INDEXED BY ix_task_type_status ORDER BY type LIMIT 1)` +
-  ` UNION ALL SELECT (SELECT type FROM task_queue INDEXED BY ix_task_type_status WHERE type > held_types.t ORDER BY type LIMIT 1)` +
+  `SELECT (SELECT min(type) FROM task_queue INDEXED BY ix_task_type_status)` +
+  ` UNION ALL SELECT (SELECT min(type) FROM task_queue INDEXED BY ix_task_type_status WHERE type > held_types.t)` +
   ` FROM held_types WHERE held_types.t IS NOT NULL)`;
 
 /**

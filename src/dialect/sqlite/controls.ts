@@ -19,10 +19,19 @@ import type { ClaimStrategy } from "../../strategies.ts";
 import type { ClaimParams } from "../types.ts";
 import { transitionLogParams, transitionLogPrefix } from "./log.ts";
 
-/** The claim filter: no pause of the whole queue or of the type, and no rate limit on the type. */
+/**
+ * The claim filter: no pause of the whole queue or of the type, and no rate limit on the type.
+ *
+ * Two NOT EXISTS, not one over `qc.type IN ('', task_queue.type)`: an IN list that names a column
+ * of the outer row is built into a temporary B-tree for every candidate row (EXPLAIN: an
+ * OpenEphemeral and two inserts per row). Measured with callgrind inside `sqlite3_step`, that
+ * form cost ~17,000 instructions more per one-task claim than this one, where the whole-queue
+ * probe does not depend on the row and SQLite runs it once per statement, and the type's probe
+ * is one primary-key seek.
+ */
 export const CONTROLS_FILTER: string =
-  ` AND NOT EXISTS (SELECT 1 FROM queue_controls AS qc WHERE qc.type IN ('', task_queue.type)` +
-  ` AND (qc.paused = 1 OR qc.rate_max IS NOT NULL))`;
+  ` AND NOT EXISTS (SELECT 1 FROM queue_controls AS qc WHERE qc.type = '' AND (qc.paused = 1 OR qc.rate_max IS NOT NULL))` +
+  ` AND NOT EXISTS (SELECT 1 FROM queue_controls AS qc WHERE qc.type = task_queue.type AND (qc.paused = 1 OR qc.rate_max IS NOT NULL))`;
 
 /**
  * A LIMIT of `limit` minus the tasks the rate-limited claims earlier in the same batch took (each

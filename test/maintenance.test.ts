@@ -16,6 +16,7 @@ import {
   QueueDatabase,
   QueueValidationError,
   QueueWorker,
+  DEFAULT_PRAGMAS,
   SQLITE_SCHEMA_VERSION,
   WorkerHeartbeat,
   systemClock,
@@ -37,6 +38,9 @@ import {
   nodeBackupFileSystem,
   nodeDriverOpener,
 } from "../runtime/node/backup.ts";
+
+/** The page size of a new file (DEFAULT_PRAGMAS). */
+const PAGE_SIZE = Number(DEFAULT_PRAGMAS["page_size"]);
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -151,8 +155,8 @@ for (const d of DRIVERS) {
         size: statSync(join(backupDir, fileName)).size,
         createdAt: Date.UTC(2026, 4, 17, 8, 9, 10, 11),
       });
-      assert.equal(b.size % 4096, 0, "a whole number of pages");
-      assert.ok(b.size >= 4096 * 10, "schema pages are all there");
+      assert.equal(b.size % PAGE_SIZE, 0, "a whole number of pages");
+      assert.ok(b.size >= PAGE_SIZE * 10, "schema pages are all there");
       assert.equal(existsSync(`${b.path}-wal`), false, "VACUUM INTO writes a rollback-journal file: nothing else to copy");
       assert.deepEqual(await readRows(d, b.path, TASK_COLUMNS), await readRows(d, livePath, TASK_COLUMNS));
       assert.deepEqual(await readRows(d, b.path, "PRAGMA user_version"), [{ user_version: SQLITE_SCHEMA_VERSION }]);
@@ -855,10 +859,10 @@ for (const d of DRIVERS) {
         journalMode: "wal",
         schemaVersion: SQLITE_SCHEMA_VERSION,
         pageCount,
-        pageSize: 4096,
+        pageSize: PAGE_SIZE,
         freelistCount: 0,
-        totalSizeBytes: pageCount * 4096,
-        totalSizeMb: Math.round((pageCount * 4096 * 100) / 1048576) / 100,
+        totalSizeBytes: pageCount * PAGE_SIZE,
+        totalSizeMb: Math.round((pageCount * PAGE_SIZE * 100) / 1048576) / 100,
         walSizeBytes: wal,
         walSizeMb: Math.round((wal * 100) / 1048576) / 100,
         tasksByStatus: { queued: 3, processing: 1, completed: 1, failed: 0, cancelled: 0, dead_letter: 0, paused: 1 },

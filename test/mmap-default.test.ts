@@ -6,31 +6,17 @@
  * `openQueueDatabase`; the seeds' value stays one `pragmas` option away, and connections that
  * take turns on one file see each other's work under either setting.
  */
-import { afterEach, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { core, DIST_DRIVERS } from "./helpers/dist-drivers.ts";
 import { importDist } from "./helpers/dist.ts";
-import { tempDir } from "./helpers/drivers.ts";
+import { closeAfterTest, pragmaNumber, scratchFile } from "./helpers/pragma-files.ts";
 import type { QueueDatabase } from "../src/index.ts";
 
 const node = await importDist<typeof import("../runtime/node/index.ts")>("node.js");
 const SEEDS_MMAP = 134217728;
 
-const open: QueueDatabase[] = [];
-const cleanups: (() => void)[] = [];
-afterEach(async () => {
-  for (const db of open.splice(0)) await db.close().catch(() => {});
-  for (const c of cleanups.splice(0)) c();
-});
-function file(name: string): string {
-  const { dir, cleanup } = tempDir();
-  cleanups.push(cleanup);
-  return join(dir, name);
-}
-async function mmapSize(db: QueueDatabase): Promise<number> {
-  return Number(Object.values((await db.execute("PRAGMA mmap_size")).rows[0] ?? {})[0]);
-}
+const mmapSize = (db: QueueDatabase): Promise<number> => pragmaNumber(db, "mmap_size");
 
 describe("mmap_size default (built package)", () => {
   it("DEFAULT_PRAGMAS says 0 and keeps the seeds' other values", () => {
@@ -40,30 +26,30 @@ describe("mmap_size default (built package)", () => {
   });
 
   it("openQueueDatabase opens a file with memory mapping off", async () => {
-    const db = await node.openQueueDatabase({ path: file("q.db") });
-    open.push(db);
+    const db = await node.openQueueDatabase({ path: scratchFile("q.db") });
+    closeAfterTest(db);
     assert.equal(await mmapSize(db), 0);
   });
 
   for (const d of DIST_DRIVERS) {
     describe(d.name, () => {
       it("QueueDatabase.open leaves mapping off, and pragmas brings the seeds' 128 MB back", async () => {
-        const path = file("q.db");
+        const path = scratchFile("q.db");
         const plain = await core.QueueDatabase.open(d.open(path));
-        open.push(plain);
+        closeAfterTest(plain);
         assert.equal(await mmapSize(plain), 0);
         const seeded = await core.QueueDatabase.open(d.open(path), { pragmas: { mmap_size: SEEDS_MMAP } });
-        open.push(seeded);
+        closeAfterTest(seeded);
         assert.equal(await mmapSize(seeded), SEEDS_MMAP);
       });
 
       for (const mmap of [0, SEEDS_MMAP]) {
         it(`two connections taking turns see each other's commits (mmap_size ${mmap})`, async () => {
-          const path = file("turns.db");
+          const path = scratchFile("turns.db");
           const options = { pragmas: { mmap_size: mmap } };
           const a = await core.QueueDatabase.open(d.open(path), options);
           const b = await core.QueueDatabase.open(d.open(path), options);
-          open.push(a, b);
+          closeAfterTest(a, b);
           const producer = new core.QueueClient(a);
           const worker = new core.QueueWorker(b, { workerId: "turns", heartbeatIntervalMs: 0, handlers: { t: () => {} } });
           for (let k = 0; k < 50; k++) {

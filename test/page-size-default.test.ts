@@ -7,30 +7,16 @@
  * opened with the new defaults, and rows and keys larger than a 1 KB page (overflow pages) going
  * through enqueue, deduplication, claim and completion intact.
  */
-import { afterEach, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { core, DIST_DRIVERS } from "./helpers/dist-drivers.ts";
 import { importDist } from "./helpers/dist.ts";
-import { tempDir } from "./helpers/drivers.ts";
+import { closeAfterTest, pragmaNumber, scratchFile } from "./helpers/pragma-files.ts";
 import type { QueueDatabase } from "../src/index.ts";
 
 const node = await importDist<typeof import("../runtime/node/index.ts")>("node.js");
 
-const open: QueueDatabase[] = [];
-const cleanups: (() => void)[] = [];
-afterEach(async () => {
-  for (const db of open.splice(0)) await db.close().catch(() => {});
-  for (const c of cleanups.splice(0)) c();
-});
-function file(name: string): string {
-  const { dir, cleanup } = tempDir();
-  cleanups.push(cleanup);
-  return join(dir, name);
-}
-async function pageSize(db: QueueDatabase): Promise<number> {
-  return Number(Object.values((await db.execute("PRAGMA page_size")).rows[0] ?? {})[0]);
-}
+const pageSize = (db: QueueDatabase): Promise<number> => pragmaNumber(db, "page_size");
 
 describe("page_size default (built package)", () => {
   it("DEFAULT_PRAGMAS says 1024", () => {
@@ -38,29 +24,29 @@ describe("page_size default (built package)", () => {
   });
 
   it("openQueueDatabase makes a new file with 1 KB pages", async () => {
-    const db = await node.openQueueDatabase({ path: file("q.db") });
-    open.push(db);
+    const db = await node.openQueueDatabase({ path: scratchFile("q.db") });
+    closeAfterTest(db);
     assert.equal(await pageSize(db), 1024);
   });
 
   for (const d of DIST_DRIVERS) {
     describe(d.name, () => {
       it("a new file gets 1 KB pages, or the seeds' 4 KB through pragmas", async () => {
-        const plain = await core.QueueDatabase.open(d.open(file("a.db")));
-        open.push(plain);
+        const plain = await core.QueueDatabase.open(d.open(scratchFile("a.db")));
+        closeAfterTest(plain);
         assert.equal(await pageSize(plain), 1024);
-        const seeded = await core.QueueDatabase.open(d.open(file("b.db")), { pragmas: { page_size: 4096 } });
-        open.push(seeded);
+        const seeded = await core.QueueDatabase.open(d.open(scratchFile("b.db")), { pragmas: { page_size: 4096 } });
+        closeAfterTest(seeded);
         assert.equal(await pageSize(seeded), 4096);
       });
 
       it("a file made with 4 KB pages keeps them, and its tasks, under the new defaults", async () => {
-        const path = file("old.db");
+        const path = scratchFile("old.db");
         const before = await core.QueueDatabase.open(d.open(path), { pragmas: { page_size: 4096 } });
         const ids = await new core.QueueClient(before).enqueueMany(Array.from({ length: 50 }, (_, i) => ({ type: "t", payload: { i } })));
         await before.close();
         const after = await core.QueueDatabase.open(d.open(path));
-        open.push(after);
+        closeAfterTest(after);
         assert.equal(await pageSize(after), 4096, "page_size applies to new files only");
         const seen: number[] = [];
         const worker = new core.QueueWorker(after, { workerId: "w", heartbeatIntervalMs: 0, handlers: { t: (p: { i: number }) => void seen.push(p.i) } });
@@ -70,8 +56,8 @@ describe("page_size default (built package)", () => {
       });
 
       it("payloads and idempotency keys larger than a page go through intact", async () => {
-        const db = await core.QueueDatabase.open(d.open(file("big.db")));
-        open.push(db);
+        const db = await core.QueueDatabase.open(d.open(scratchFile("big.db")));
+        closeAfterTest(db);
         const client = new core.QueueClient(db);
         const key = "k".repeat(500); // an index key past a 1 KB page's local limit (~230 bytes), within the 512 allowed
         const blob = Array.from({ length: 20_000 }, (_, i) => String.fromCharCode(97 + (i % 26))).join("");

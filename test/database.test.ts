@@ -95,7 +95,7 @@ for (const d of DRIVERS) {
         assert.equal(await p("foreign_keys"), 1);
         assert.equal(await p("temp_store"), 2);
         assert.equal(await p("cache_size"), -20000);
-        assert.equal(await p("page_size"), 1024, "1 KB pages where the seeds say 4 KB (DEFAULT_PRAGMAS)");
+        assert.equal(await p("page_size"), 4096);
       } finally {
         cleanup();
       }

@@ -248,21 +248,17 @@ export const MIN_SQLITE_VERSION = "3.35.0";
 
 /**
  * PRAGMAs applied to file databases, as seed 002 lists them (Windows-SSD tuned), except
- * `page_size` and `mmap_size`. `page_size` takes effect only on a new file (an existing file
- * keeps the size it was made with), so it is applied before `journal_mode`.
+ * `mmap_size`. `page_size` takes effect only on a new file (an existing file keeps the size it
+ * was made with), so it is applied before `journal_mode`.
  *
- * `page_size` is 1,024 where the seeds say 4,096. A queue's transactions change one or two rows
- * each, but every page they touch (the table leaf, a leaf of each index, `sqlite_sequence`) is
- * written whole to the WAL, then copied back and `fsync`ed by a checkpoint: an enqueue wrote ~4.3
- * pages, 17 KB for a 200-byte row. With 1 KB pages the same work writes and syncs a quarter of
- * the bytes. Measured on Node with better-sqlite3 (README "Performance", alternating runs on
- * fresh files, 20,000 tasks): enqueue one at a time +12% to +38% in five of six pairs and -4%
- * in one, the writer's longest stall 44–123 ms → 33–55 ms; a default worker's drain by one
- * process -14% to +22% (median +6%, seven pairs), by four processes -1% to +36% (median +19%);
- * 8 KB payloads -16% and +18% in two pairs. Rows and index keys that do not fit a 1 KB page
- * spill into overflow pages (idempotency keys past ~230 bytes, payloads past ~1 KB): still
- * correct, with more pages read. Set `page_size: 4096` in `pragmas` to make new files with the
- * seeds' size.
+ * `page_size` stays the seeds' 4,096, though smaller pages were measured (README "Page size: a
+ * trade-off"). Every page a transaction touches is written whole to the WAL and synced again
+ * by a checkpoint, so with 1 KB pages one-row transactions write a quarter of the bytes:
+ * enqueue one at a time +12% to +38% in five of six alternating pairs, four worker processes
+ * median +19%. But a transaction of many rows then writes four times the frames: `enqueueMany`
+ * of 100 -2% to -39% and the prefetching worker (concurrency 8, batchSize 100) -5% to -19% in
+ * three pairs each, and rows and keys past a page's share spill into overflow pages. Set
+ * `page_size: 1024` in `pragmas` for a file that mostly sees one-row transactions.
  *
  * `mmap_size` is 0 where the seeds say 128 MB: when a connection finds that another one
  * committed, SQLite drops its page cache and, with memory mapping on, also unmaps the whole
@@ -276,7 +272,7 @@ export const MIN_SQLITE_VERSION = "3.35.0";
  * Set `mmap_size` in `pragmas` to have the seeds' value back.
  */
 export const DEFAULT_PRAGMAS: Readonly<Record<string, string | number>> = Object.freeze({
-  page_size: 1024,
+  page_size: 4096,
   journal_mode: "WAL",
   synchronous: "NORMAL",
   busy_timeout: 5000,

@@ -14,7 +14,7 @@
 import { readFileSync } from "node:fs";
 import pg from "pg";
 import { Logger, makeWorkerUtils, run, type Runner, type WorkerUtils } from "graphile-worker";
-import { CONCURRENCY, PREFETCH, POOL_SIZE, type PgSystem } from "./pg-system.ts";
+import { benchPool, CONCURRENCY, PREFETCH, POOL_SIZE, type PgSystem } from "./pg-system.ts";
 
 // Its package.json is not among its exports: read the installed file.
 const VERSION = (JSON.parse(readFileSync(new URL("../../node_modules/graphile-worker/package.json", import.meta.url), "utf8")) as { version: string }).version;
@@ -26,7 +26,7 @@ const logger = new Logger(() => (level, message) => {
 
 /** A pool with its connections opened, so the timed part does not pay for connecting. */
 async function warmPool(url: string, max: number): Promise<pg.Pool> {
-  const pool = new pg.Pool({ connectionString: url, max });
+  const pool = benchPool(url, max);
   const clients = await Promise.all(Array.from({ length: max }, () => pool.connect()));
   for (const c of clients) c.release();
   return pool;
@@ -41,7 +41,7 @@ export const graphile: PgSystem = {
   async producer(url) {
     const utils: WorkerUtils = await makeWorkerUtils({ connectionString: url, logger });
     await utils.migrate();
-    const pool = new pg.Pool({ connectionString: url, max: 1 });
+    const pool = benchPool(url, 1);
     return {
       enqueue: async (i) => void (await utils.addJob(TASK, { i })),
       enqueueBulk: async (from, count) => void (await utils.addJobs(Array.from({ length: count }, (_, j) => ({ identifier: TASK, payload: { i: from + j } })))),

@@ -13,8 +13,7 @@
  */
 import { createRequire } from "node:module";
 import { PgBoss } from "pg-boss";
-import pg from "pg";
-import { PREFETCH, POOL_SIZE, type PgSystem } from "./pg-system.ts";
+import { benchPool, PREFETCH, POOL_SIZE, type PgSystem } from "./pg-system.ts";
 
 const require = createRequire(import.meta.url);
 const VERSION = (require("pg-boss/package.json") as { version: string }).version;
@@ -45,7 +44,7 @@ export const pgBoss: PgSystem = {
     const b = boss(url);
     await b.start();
     if ((await b.getQueue(QUEUE)) === null) await b.createQueue(QUEUE, { notify: true });
-    const pool = new pg.Pool({ connectionString: url, max: 1 });
+    const pool = benchPool(url, 1);
     return {
       enqueue: async (i) => void (await b.send(QUEUE, { i })),
       enqueueBulk: async (from, count) => void (await b.insert(QUEUE, Array.from({ length: count }, (_, j) => ({ data: { i: from + j } })))),

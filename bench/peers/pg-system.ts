@@ -4,6 +4,7 @@
  * (pg-boss.ts, graphile.ts, pg-prismq.ts), so the bench, its child worker processes and the
  * latency probes run the same steps on each.
  */
+import pg from "pg";
 
 /** A producer connection: enqueues, and reads how many jobs are stored as done. */
 export interface PgProducer {
@@ -59,4 +60,20 @@ export async function loadSystem(key: string): Promise<PgSystem> {
   if (key === "graphile-worker") return (await import("./graphile.ts")).graphile;
   if (key === "prismq") return (await import("./pg-prismq.ts")).prismq;
   throw new Error(`unknown PostgreSQL system ${key}`);
+}
+
+/**
+ * A node-postgres pool for the bench's own connections (graphile-worker's, the producers' counts).
+ * Why the listener: `pool.end()` resolves once its clients are asked to end, before their sockets
+ * close, so the next step's `DROP DATABASE … WITH (FORCE)` can still terminate one (57P01); with no
+ * 'error' listener node-postgres rethrows that from the idle client and the bench process dies
+ * (CI saw it between graphile-worker's claim and wake-up figures). Other idle-client errors are
+ * printed, not swallowed.
+ */
+export function benchPool(url: string, max: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max });
+  pool.on("error", (e: Error & { code?: string }) => {
+    if (e.code !== "57P01") process.stderr.write(`idle PostgreSQL connection: ${e.message}\n`);
+  });
+  return pool;
 }

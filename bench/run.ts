@@ -4,7 +4,8 @@
  * For every file-backed driver of the runtime it measures the raw SQLite ceiling first, then the
  * queue: latency of single operations (tinybench), the full lifecycle in one process
  * (concurrency 1 and 8), and 1, 2 and 4 worker processes on one file; on Node also the peers
- * plainjob and liteque on the same lifecycle. Figures are reported as ratios to the ceiling and
+ * plainjob and liteque on the same lifecycle, and the WAL pages each enqueue writes beside
+ * plainjob's (bench/wal-frames.bench.ts). Figures are reported as ratios to the ceiling and
  * to the peers, so they mean something on any machine; nothing here is asserted except that
  * every task ran exactly once. Results: a table on stdout, progress on stderr, and a JSON and a
  * Markdown report in bench/results/.
@@ -28,6 +29,7 @@ import { backlogTable, measureBacklog, measureOtherTypes, type BacklogLatency } 
 import { processesOnce, rawProcessesOnce } from "./processes.bench.ts";
 import { measureHandover, type Handover } from "./handover.bench.ts";
 import { progress, rateRow, type ResultRow } from "./stats.ts";
+import type { WalFrames } from "./wal-frames.bench.ts";
 
 // `bun run bench` runs the package.json script, which starts Node: hand over to Bun itself.
 if (RUNTIME === "node" && /^bun\//.test(process.env["npm_config_user_agent"] ?? "") && process.env["npm_execpath"]) {
@@ -272,6 +274,18 @@ if (withPeers) {
   }
 }
 
+// Why the one-at-a-time enqueue trails plainjob's: the pages each commit writes to the WAL.
+let walFrames: WalFrames | null = null;
+if (withPeers && drivers.some((x) => x.name === "better-sqlite3")) {
+  try {
+    // Imported here: it loads plainjob and better-sqlite3, which only the Node run has.
+    walFrames = await (await import("./wal-frames.bench.ts")).measureWalFrames(quick ? 500 : 2000);
+  } catch (err) {
+    peers["wal-frames"] = { error: err instanceof Error ? err.message : String(err) };
+    progress(`WAL pages per enqueue not measured: ${peers["wal-frames"].error}`);
+  }
+}
+
 // BullMQ on Redis (issue 12): rows beside ours; prints "BullMQ: SKIPPED …" when no Redis answers.
 if (withPeers) rows.push(...(await (await import("./peers/bullmq.ts")).runBullmq({ jobs, runs, iterations, quick, ours: results["better-sqlite3"] })));
 
@@ -348,7 +362,7 @@ const stamp = new Date(started).toISOString().replace(/[:.]/g, "-");
 const resultsDir = join("bench", "results");
 mkdirSync(resultsDir, { recursive: true });
 const base = join(resultsDir, `${stamp}-${RUNTIME}`);
-writeFileSync(`${base}.json`, JSON.stringify({ date: new Date(started).toISOString(), machine, versions, settings, pragmas: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.pragmas])), rows, goals, peers, backlog, otherTypes, handover: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.handover])), durationS: (Date.now() - started) / 1000 }, null, 2));
+writeFileSync(`${base}.json`, JSON.stringify({ date: new Date(started).toISOString(), machine, versions, settings, pragmas: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.pragmas])), rows, goals, peers, backlog, otherTypes, walFrames, handover: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.handover])), durationS: (Date.now() - started) / 1000 }, null, 2));
 
 const md: string[] = [];
 md.push(`# @prismq/queue benchmark, ${new Date(started).toISOString()}`, "");
@@ -381,6 +395,11 @@ if (ref !== undefined) {
     const ot = backlogTable(otherTypes, AHEAD, "of another type ahead");
     console.log(`Claim latency of a one-type worker behind other types' tasks (better-sqlite3):\n\n${ot}\n`);
     md.push("", "## Claim latency behind other types' tasks", "", ot);
+  }
+  if (walFrames !== null) {
+    const wt = (await import("./wal-frames.bench.ts")).walFramesTable(walFrames);
+    console.log(`WAL pages written per enqueued task, checkpoints off (bench/wal-frames.bench.ts):\n\n${wt}\n`);
+    md.push("", "## WAL pages per enqueued task", "", wt);
   }
   writeFileSync(`${base}.md`, `${md.join("\n")}\n`);
 }

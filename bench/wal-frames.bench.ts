@@ -1,0 +1,121 @@
+/**
+ * WAL pages written per enqueued task, ours beside plainjob's, with checkpoints off.
+ *
+ * Why: with one task per transaction SQLite writes every page the transaction touched, whole,
+ * to the WAL at COMMIT (and a checkpoint later copies it again), so the number of pages per
+ * commit sets the cost of a one-at-a-time enqueue more than any JavaScript does. A CPU profile
+ * puts about 80% of our single enqueue inside SQLite's statement run. This counts those pages:
+ * each side on a fresh file, `wal_autocheckpoint` 0 and no checkpoint thread, so the WAL only
+ * grows; pages = growth of the `-wal` file / (page size + 24-byte frame header). Deterministic
+ * for a given schema and SQLite, so one run is enough. Node and better-sqlite3 only (plainjob
+ * runs on better-sqlite3).
+ */
+import { statSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+import Database from "better-sqlite3";
+import { better, defineQueue, type Logger } from "plainjob";
+import { QueueClient, QueueDatabase } from "../src/index.ts";
+import { openDriver } from "../runtime/node/open.ts";
+import { scratchDir } from "./drivers.ts";
+
+/** Pages per task for one system: one `enqueue`/`add` per call, and 100 per call. */
+export interface WalPages {
+  readonly one: number;
+  readonly many: number;
+}
+
+/** What {@link measureWalFrames} returns. */
+export interface WalFrames {
+  readonly pageSize: number;
+  readonly ours: WalPages;
+  readonly plainjob: WalPages;
+}
+
+const FRAME_HEADER = 24;
+const walBytes = (file: string): number => {
+  try {
+    return statSync(`${file}-wal`).size;
+  } catch {
+    return 0; // no WAL yet
+  }
+};
+
+/** Frames the WAL grew by while `work` ran. */
+async function framesDuring(file: string, pageSize: number, work: () => Promise<void> | void): Promise<number> {
+  const before = walBytes(file);
+  await work();
+  const grew = walBytes(file) - before;
+  if (grew % (pageSize + FRAME_HEADER) !== 0) throw new Error(`WAL of ${file} grew by ${grew} bytes, not whole ${pageSize}-byte frames`);
+  return Math.floor(grew / (pageSize + FRAME_HEADER));
+}
+
+async function ours(file: string, n: number, batch: number): Promise<{ pages: number; pageSize: number }> {
+  const db = await QueueDatabase.open(await openDriver({ path: file, driver: "better-sqlite3", backgroundCheckpoints: false }));
+  try {
+    await db.execute("PRAGMA wal_autocheckpoint = 0");
+    const pageSize = Number(Object.values((await db.execute("PRAGMA page_size")).rows[0] ?? {})[0]);
+    const client = new QueueClient(db);
+    // One task first, so the WAL exists and the first commit's one-off pages are not counted.
+    await client.enqueue("bench", { i: -1 });
+    const pages = await framesDuring(file, pageSize, async () => {
+      if (batch === 1) for (let i = 0; i < n; i++) await client.enqueue("bench", { i });
+      else for (let i = 0; i < n; i += batch) await client.enqueueMany(Array.from({ length: Math.min(batch, n - i) }, (_, j) => ({ type: "bench", payload: { i: i + j } })));
+    });
+    return { pages: pages / n, pageSize };
+  } finally {
+    await db.close();
+  }
+}
+
+const quiet: Logger = { error: (t) => process.stderr.write(`plainjob: ${t}\n`), warn: () => {}, info: () => {}, debug: () => {} };
+
+async function plainjob(file: string, n: number, batch: number): Promise<number> {
+  const conn = new Database(file);
+  const q = defineQueue({ connection: better(conn), logger: quiet });
+  try {
+    conn.pragma("wal_autocheckpoint = 0");
+    const pageSize = Number(conn.pragma("page_size", { simple: true }));
+    q.add("bench", { i: -1 });
+    const pages = await framesDuring(file, pageSize, () => {
+      if (batch === 1) for (let i = 0; i < n; i++) q.add("bench", { i });
+      else for (let i = 0; i < n; i += batch) q.addMany("bench", Array.from({ length: Math.min(batch, n - i) }, (_, j) => ({ i: i + j })));
+    });
+    return pages / n;
+  } finally {
+    q.close();
+  }
+}
+
+/** WAL pages per task of `n` enqueues, one per call and 100 per call, ours and plainjob's. */
+export async function measureWalFrames(n: number): Promise<WalFrames> {
+  const scratch = scratchDir();
+  try {
+    const one = await ours(scratch.file("ours-one.db"), n, 1);
+    const many = await ours(scratch.file("ours-many.db"), n, 100);
+    return {
+      pageSize: one.pageSize,
+      ours: { one: one.pages, many: many.pages },
+      plainjob: { one: await plainjob(scratch.file("pj-one.db"), n, 1), many: await plainjob(scratch.file("pj-many.db"), n, 100) },
+    };
+  } finally {
+    scratch.dispose();
+  }
+}
+
+/** The figures as a Markdown table. */
+export function walFramesTable(w: WalFrames): string {
+  const f = (x: number): string => x.toFixed(2);
+  const r = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
+  return [
+    `| enqueue | @prismq/queue, pages/task | plainjob, pages/task | ours / plainjob | KiB/task, ours (${w.pageSize}-byte pages) |`,
+    "|---|---|---|---|---|",
+    `| one per call | ${f(w.ours.one)} | ${f(w.plainjob.one)} | ${r(w.ours.one, w.plainjob.one)} | ${f((w.ours.one * (w.pageSize + FRAME_HEADER)) / 1024)} |`,
+    `| 100 per call | ${f(w.ours.many)} | ${f(w.plainjob.many)} | ${r(w.ours.many, w.plainjob.many)} | ${f((w.ours.many * (w.pageSize + FRAME_HEADER)) / 1024)} |`,
+  ].join("\n");
+}
+
+// `node bench/wal-frames.bench.ts [n]`: the table alone.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const n = Number(process.argv[2] ?? 2000);
+  console.log(walFramesTable(await measureWalFrames(n)));
+}

@@ -4,9 +4,9 @@
  * For every file-backed driver of the runtime it measures the raw SQLite ceiling first, then the
  * queue: latency of single operations (tinybench), the full lifecycle in one process
  * (concurrency 1 and 8), and 1, 2 and 4 worker processes on one file; on Node also the peers
- * plainjob and liteque on the same lifecycle, and the WAL pages each enqueue writes beside
- * plainjob's (bench/wal-frames.bench.ts). Figures are reported as ratios to the ceiling and
- * to the peers, so they mean something on any machine; nothing here is asserted except that
+ * plainjob and liteque on the same lifecycle, and the WAL pages each enqueue and each drained
+ * task write beside plainjob's (bench/wal-frames.bench.ts). Figures are reported as ratios to the
+ * ceiling and to the peers, so they mean something on any machine; nothing here is asserted except that
  * every task ran exactly once. Results: a table on stdout, progress on stderr, and a JSON and a
  * Markdown report in bench/results/.
  *
@@ -274,7 +274,7 @@ if (withPeers) {
   }
 }
 
-// Why the one-at-a-time enqueue trails plainjob's: the pages each commit writes to the WAL.
+// Why the one-at-a-time enqueue trails plainjob's and the drain leads: the pages each commit writes to the WAL.
 let walFrames: WalFrames | null = null;
 if (withPeers && drivers.some((x) => x.name === "better-sqlite3")) {
   try {
@@ -398,8 +398,8 @@ if (ref !== undefined) {
   }
   if (walFrames !== null) {
     const wt = (await import("./wal-frames.bench.ts")).walFramesTable(walFrames);
-    console.log(`WAL pages written per enqueued task, checkpoints off (bench/wal-frames.bench.ts):\n\n${wt}\n`);
-    md.push("", "## WAL pages per enqueued task", "", wt);
+    console.log(`WAL pages written per task, checkpoints off (bench/wal-frames.bench.ts):\n\n${wt}\n`);
+    md.push("", "## WAL pages per task", "", wt);
   }
   writeFileSync(`${base}.md`, `${md.join("\n")}\n`);
 }

@@ -1,9 +1,11 @@
 /**
- * WAL pages written per enqueued task, ours beside plainjob's, with checkpoints off.
+ * WAL pages written per task, ours beside plainjob's, with checkpoints off: per enqueue (one and
+ * 100 per call) and per task drained by the default worker (its claim and completion).
  *
  * Why: with one task per transaction SQLite writes every page the transaction touched, whole,
  * to the WAL at COMMIT (and a checkpoint later copies it again), so the number of pages per
- * commit sets the cost of a one-at-a-time enqueue more than any JavaScript does. A CPU profile
+ * commit sets the cost of a one-at-a-time enqueue (and of a worker's round) more than any
+ * JavaScript does. A CPU profile
  * puts about 80% of our single enqueue inside SQLite's statement run. This counts those pages:
  * each side on a fresh file, `wal_autocheckpoint` 0 and no checkpoint thread, so the WAL only
  * grows; pages = growth of the `-wal` file / (page size + 24-byte frame header). Deterministic
@@ -13,15 +15,20 @@
 import { statSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import Database from "better-sqlite3";
-import { better, defineQueue, type Logger } from "plainjob";
-import { QueueClient, QueueDatabase } from "../src/index.ts";
+import { better, defineQueue, defineWorker, JobStatus, type Logger } from "plainjob";
+import { QueueClient, QueueDatabase, QueueWorker } from "../src/index.ts";
 import { openDriver } from "../runtime/node/open.ts";
 import { scratchDir } from "./drivers.ts";
+import { enqueueN } from "./lifecycle.bench.ts";
 
-/** Pages per task for one system: one `enqueue`/`add` per call, and 100 per call. */
+/**
+ * Pages per task for one system: one `enqueue`/`add` per call, 100 per call, and the default
+ * worker's drain (claim and completion of each task).
+ */
 export interface WalPages {
   readonly one: number;
   readonly many: number;
+  readonly drain: number;
 }
 
 /** What {@link measureWalFrames} returns. */
@@ -67,6 +74,28 @@ async function ours(file: string, n: number, batch: number): Promise<{ pages: nu
   }
 }
 
+/** Pages per task of the default worker draining `n` tasks (enqueued before, not counted). */
+async function oursDrain(file: string, n: number): Promise<number> {
+  const db = await QueueDatabase.open(await openDriver({ path: file, driver: "better-sqlite3", backgroundCheckpoints: false }));
+  try {
+    await db.execute("PRAGMA wal_autocheckpoint = 0");
+    const pageSize = Number(Object.values((await db.execute("PRAGMA page_size")).rows[0] ?? {})[0]);
+    await enqueueN(new QueueClient(db), n);
+    let ran = 0;
+    let allRan!: () => void;
+    const done = new Promise<void>((resolve) => (allRan = resolve));
+    const worker = new QueueWorker(db, { handlers: { t: () => void (++ran === n && allRan()) } });
+    const pages = await framesDuring(file, pageSize, async () => {
+      worker.start();
+      await done;
+      await worker.stop();
+    });
+    return pages / n;
+  } finally {
+    await db.close();
+  }
+}
+
 const quiet: Logger = { error: (t) => process.stderr.write(`plainjob: ${t}\n`), warn: () => {}, info: () => {}, debug: () => {} };
 
 async function plainjob(file: string, n: number, batch: number): Promise<number> {
@@ -86,7 +115,27 @@ async function plainjob(file: string, n: number, batch: number): Promise<number>
   }
 }
 
-/** WAL pages per task of `n` enqueues, one per call and 100 per call, ours and plainjob's. */
+/** Pages per job of plainjob's default worker draining `n` jobs (added before, not counted). */
+async function plainjobDrain(file: string, n: number): Promise<number> {
+  const conn = new Database(file);
+  const q = defineQueue({ connection: better(conn), logger: quiet });
+  try {
+    conn.pragma("wal_autocheckpoint = 0");
+    const pageSize = Number(conn.pragma("page_size", { simple: true }));
+    for (let i = 0; i < n; i += 100) q.addMany("bench", Array.from({ length: Math.min(100, n - i) }, (_, j) => ({ i: i + j })));
+    const pages = await framesDuring(file, pageSize, async () => {
+      const w = defineWorker("bench", () => {}, { queue: q, logger: quiet });
+      void w.start();
+      while (q.countJobs({ type: "bench", status: JobStatus.Done }) < n) await new Promise((r) => setTimeout(r, 5));
+      await w.stop();
+    });
+    return pages / n;
+  } finally {
+    q.close();
+  }
+}
+
+/** WAL pages per task of `n` enqueues (one and 100 per call) and of a default drain, ours and plainjob's. */
 export async function measureWalFrames(n: number): Promise<WalFrames> {
   const scratch = scratchDir();
   try {
@@ -94,8 +143,12 @@ export async function measureWalFrames(n: number): Promise<WalFrames> {
     const many = await ours(scratch.file("ours-many.db"), n, 100);
     return {
       pageSize: one.pageSize,
-      ours: { one: one.pages, many: many.pages },
-      plainjob: { one: await plainjob(scratch.file("pj-one.db"), n, 1), many: await plainjob(scratch.file("pj-many.db"), n, 100) },
+      ours: { one: one.pages, many: many.pages, drain: await oursDrain(scratch.file("ours-drain.db"), n) },
+      plainjob: {
+        one: await plainjob(scratch.file("pj-one.db"), n, 1),
+        many: await plainjob(scratch.file("pj-many.db"), n, 100),
+        drain: await plainjobDrain(scratch.file("pj-drain.db"), n),
+      },
     };
   } finally {
     scratch.dispose();
@@ -107,10 +160,11 @@ export function walFramesTable(w: WalFrames): string {
   const f = (x: number): string => x.toFixed(2);
   const r = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
   return [
-    `| enqueue | @prismq/queue, pages/task | plainjob, pages/task | ours / plainjob | KiB/task, ours (${w.pageSize}-byte pages) |`,
+    `| work | @prismq/queue, pages/task | plainjob, pages/task | ours / plainjob | KiB/task, ours (${w.pageSize}-byte pages) |`,
     "|---|---|---|---|---|",
-    `| one per call | ${f(w.ours.one)} | ${f(w.plainjob.one)} | ${r(w.ours.one, w.plainjob.one)} | ${f((w.ours.one * (w.pageSize + FRAME_HEADER)) / 1024)} |`,
-    `| 100 per call | ${f(w.ours.many)} | ${f(w.plainjob.many)} | ${r(w.ours.many, w.plainjob.many)} | ${f((w.ours.many * (w.pageSize + FRAME_HEADER)) / 1024)} |`,
+    `| enqueue, one per call | ${f(w.ours.one)} | ${f(w.plainjob.one)} | ${r(w.ours.one, w.plainjob.one)} | ${f((w.ours.one * (w.pageSize + FRAME_HEADER)) / 1024)} |`,
+    `| enqueue, 100 per call | ${f(w.ours.many)} | ${f(w.plainjob.many)} | ${r(w.ours.many, w.plainjob.many)} | ${f((w.ours.many * (w.pageSize + FRAME_HEADER)) / 1024)} |`,
+    `| drained by the default worker (claim + completion) | ${f(w.ours.drain)} | ${f(w.plainjob.drain)} | ${r(w.ours.drain, w.plainjob.drain)} | ${f((w.ours.drain * (w.pageSize + FRAME_HEADER)) / 1024)} |`,
   ].join("\n");
 }
 

@@ -6,9 +6,9 @@
  * (concurrency 1 and 8), and 1, 2 and 4 worker processes on one file; on Node also the peers
  * plainjob and liteque on the same lifecycle, and the WAL pages each enqueue and each drained
  * task write beside plainjob's (bench/wal-frames.bench.ts). Figures are reported as ratios to the
- * ceiling and to the peers, so they mean something on any machine; nothing here is asserted except that
- * every task ran exactly once. Results: a table on stdout, progress on stderr, and a JSON and a
- * Markdown report in bench/results/.
+ * ceiling and to the peers, so they mean something on any machine; nothing here is asserted
+ * except that every task ran exactly once. Results: a table on stdout, progress on stderr, and
+ * a JSON and a Markdown report in bench/results/.
  *
  * Flags: `--quick` (2,000 tasks, one run: proves the suite works, for CI), `--jobs N`,
  * `--runs R`, `--iterations I` (latency samples), `--no-peers`, `--drivers a,b`.
@@ -282,7 +282,7 @@ if (withPeers && drivers.some((x) => x.name === "better-sqlite3")) {
     walFrames = await (await import("./wal-frames.bench.ts")).measureWalFrames(quick ? 500 : 2000);
   } catch (err) {
     peers["wal-frames"] = { error: err instanceof Error ? err.message : String(err) };
-    progress(`WAL pages per enqueue not measured: ${peers["wal-frames"].error}`);
+    progress(`WAL pages per task not measured: ${peers["wal-frames"].error}`);
   }
 }
 

@@ -5,8 +5,8 @@
  * Why: with one task per transaction SQLite writes every page the transaction touched, whole,
  * to the WAL at COMMIT (and a checkpoint later copies it again), so the number of pages per
  * commit sets the cost of a one-at-a-time enqueue (and of a worker's round) more than any
- * JavaScript does. A CPU profile
- * puts about 80% of our single enqueue inside SQLite's statement run. This counts those pages:
+ * JavaScript does: a CPU profile puts about 80% of our single enqueue inside SQLite's statement
+ * run. This counts those pages:
  * each side on a fresh file, `wal_autocheckpoint` 0 and no checkpoint thread, so the WAL only
  * grows; pages = growth of the `-wal` file / (page size + 24-byte frame header). Deterministic
  * for a given schema and SQLite, so one run is enough. Node and better-sqlite3 only (plainjob
@@ -56,11 +56,16 @@ async function framesDuring(file: string, pageSize: number, work: () => Promise<
   return Math.floor(grew / (pageSize + FRAME_HEADER));
 }
 
-async function ours(file: string, n: number, batch: number): Promise<{ pages: number; pageSize: number }> {
+/** Our database on a fresh file with every checkpoint off, and its page size. */
+async function openOurs(file: string): Promise<{ db: QueueDatabase; pageSize: number }> {
   const db = await QueueDatabase.open(await openDriver({ path: file, driver: "better-sqlite3", backgroundCheckpoints: false }));
+  await db.execute("PRAGMA wal_autocheckpoint = 0");
+  return { db, pageSize: Number(Object.values((await db.execute("PRAGMA page_size")).rows[0] ?? {})[0]) };
+}
+
+async function ours(file: string, n: number, batch: number): Promise<{ pages: number; pageSize: number }> {
+  const { db, pageSize } = await openOurs(file);
   try {
-    await db.execute("PRAGMA wal_autocheckpoint = 0");
-    const pageSize = Number(Object.values((await db.execute("PRAGMA page_size")).rows[0] ?? {})[0]);
     const client = new QueueClient(db);
     // One task first, so the WAL exists and the first commit's one-off pages are not counted.
     await client.enqueue("bench", { i: -1 });
@@ -76,10 +81,8 @@ async function ours(file: string, n: number, batch: number): Promise<{ pages: nu
 
 /** Pages per task of the default worker draining `n` tasks (enqueued before, not counted). */
 async function oursDrain(file: string, n: number): Promise<number> {
-  const db = await QueueDatabase.open(await openDriver({ path: file, driver: "better-sqlite3", backgroundCheckpoints: false }));
+  const { db, pageSize } = await openOurs(file);
   try {
-    await db.execute("PRAGMA wal_autocheckpoint = 0");
-    const pageSize = Number(Object.values((await db.execute("PRAGMA page_size")).rows[0] ?? {})[0]);
     await enqueueN(new QueueClient(db), n);
     let ran = 0;
     let allRan!: () => void;
@@ -98,12 +101,17 @@ async function oursDrain(file: string, n: number): Promise<number> {
 
 const quiet: Logger = { error: (t) => process.stderr.write(`plainjob: ${t}\n`), warn: () => {}, info: () => {}, debug: () => {} };
 
-async function plainjob(file: string, n: number, batch: number): Promise<number> {
+/** plainjob's queue on a fresh file, set up as plainjob sets it up, with checkpoints off; and its page size. */
+function openPlainjob(file: string): { q: ReturnType<typeof defineQueue>; pageSize: number } {
   const conn = new Database(file);
   const q = defineQueue({ connection: better(conn), logger: quiet });
+  conn.pragma("wal_autocheckpoint = 0");
+  return { q, pageSize: Number(conn.pragma("page_size", { simple: true })) };
+}
+
+async function plainjob(file: string, n: number, batch: number): Promise<number> {
+  const { q, pageSize } = openPlainjob(file);
   try {
-    conn.pragma("wal_autocheckpoint = 0");
-    const pageSize = Number(conn.pragma("page_size", { simple: true }));
     q.add("bench", { i: -1 });
     const pages = await framesDuring(file, pageSize, () => {
       if (batch === 1) for (let i = 0; i < n; i++) q.add("bench", { i });
@@ -117,11 +125,8 @@ async function plainjob(file: string, n: number, batch: number): Promise<number>
 
 /** Pages per job of plainjob's default worker draining `n` jobs (added before, not counted). */
 async function plainjobDrain(file: string, n: number): Promise<number> {
-  const conn = new Database(file);
-  const q = defineQueue({ connection: better(conn), logger: quiet });
+  const { q, pageSize } = openPlainjob(file);
   try {
-    conn.pragma("wal_autocheckpoint = 0");
-    const pageSize = Number(conn.pragma("page_size", { simple: true }));
     for (let i = 0; i < n; i += 100) q.addMany("bench", Array.from({ length: Math.min(100, n - i) }, (_, j) => ({ i: i + j })));
     const pages = await framesDuring(file, pageSize, async () => {
       const w = defineWorker("bench", () => {}, { queue: q, logger: quiet });

@@ -397,9 +397,11 @@ if (ref !== undefined) {
     md.push("", "## Claim latency behind other types' tasks", "", ot);
   }
   if (walFrames !== null) {
-    const wt = (await import("./wal-frames.bench.ts")).walFramesTable(walFrames);
-    console.log(`WAL pages written per task, checkpoints off (bench/wal-frames.bench.ts):\n\n${wt}\n`);
-    md.push("", "## WAL pages per task", "", wt);
+    const { walFramesTable, walPagesByTreeTable } = await import("./wal-frames.bench.ts");
+    const wt = walFramesTable(walFrames);
+    const bt = walPagesByTreeTable(walFrames);
+    console.log(`WAL pages written per task, checkpoints off (bench/wal-frames.bench.ts):\n\n${wt}\n\n${bt}\n`);
+    md.push("", "## WAL pages per task", "", wt, "", bt);
   }
   writeFileSync(`${base}.md`, `${md.join("\n")}\n`);
 }

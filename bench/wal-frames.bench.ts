@@ -8,11 +8,14 @@
  * JavaScript does: a CPU profile puts about 80% of our single enqueue inside SQLite's statement
  * run. This counts those pages:
  * each side on a fresh file, `wal_autocheckpoint` 0 and no checkpoint thread, so the WAL only
- * grows; pages = growth of the `-wal` file / (page size + 24-byte frame header). Deterministic
- * for a given schema and SQLite, so one run is enough. Node and better-sqlite3 only (plainjob
- * runs on better-sqlite3).
+ * grows; pages = frames appended to the `-wal` file. Deterministic for a given schema and SQLite,
+ * so one run is enough. Node and better-sqlite3 only (plainjob runs on better-sqlite3).
+ *
+ * For the one-at-a-time enqueue it also says which B-tree each written page belongs to (the page
+ * number in each frame's header, looked up in the `dbstat` table): the pages per commit are the
+ * schema's, so this shows what a one-row commit cannot avoid writing on either side.
  */
-import { statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import Database from "better-sqlite3";
 import { better, defineQueue, defineWorker, JobStatus, type Logger } from "plainjob";
@@ -31,11 +34,16 @@ export interface WalPages {
   readonly drain: number;
 }
 
+/** Pages per commit written to each B-tree (by name), most first. */
+export type PagesByTree = ReadonlyArray<readonly [tree: string, pagesPerCommit: number]>;
+
 /** What {@link measureWalFrames} returns. */
 export interface WalFrames {
   readonly pageSize: number;
   readonly ours: WalPages;
   readonly plainjob: WalPages;
+  /** The one-at-a-time enqueue's pages per commit by B-tree, each side. */
+  readonly oneByTree: { readonly ours: PagesByTree; readonly plainjob: PagesByTree };
 }
 
 const FRAME_HEADER = 24;
@@ -49,12 +57,47 @@ const walBytes = (file: string): number => {
 
 /** Frames the WAL grew by while `work` ran. */
 async function framesDuring(file: string, pageSize: number, work: () => Promise<void> | void): Promise<number> {
-  const before = walBytes(file);
-  await work();
-  const grew = walBytes(file) - before;
-  if (grew % (pageSize + FRAME_HEADER) !== 0) throw new Error(`WAL of ${file} grew by ${grew} bytes, not whole ${pageSize}-byte frames`);
-  return Math.floor(grew / (pageSize + FRAME_HEADER));
+  return (await commitsDuring(file, pageSize, work)).reduce((a, c) => a + c.length, 0);
 }
+
+const WAL_HEADER = 32;
+
+/**
+ * The page numbers of each commit appended to the WAL while `work` ran. Checkpoints are off, so
+ * the log only grows and every frame after the starting offset is this work's.
+ */
+async function commitsDuring(file: string, pageSize: number, work: () => Promise<void> | void): Promise<number[][]> {
+  const before = Math.max(walBytes(file), WAL_HEADER);
+  await work();
+  const wal = readFileSync(`${file}-wal`);
+  const frame = pageSize + FRAME_HEADER;
+  if ((wal.length - before) % frame !== 0) throw new Error(`WAL of ${file} grew by ${wal.length - before} bytes, not whole ${pageSize}-byte frames`);
+  const commits: number[][] = [];
+  let pages: number[] = [];
+  for (let at = before; at < wal.length; at += frame) {
+    pages.push(wal.readUInt32BE(at)); // the frame header: page number, then the database size in pages on a commit's last frame (0 on the others)
+    if (wal.readUInt32BE(at + 4) !== 0) {
+      commits.push(pages);
+      pages = [];
+    }
+  }
+  if (pages.length > 0) throw new Error(`WAL of ${file} ends inside a transaction`);
+  return commits;
+}
+
+/** Pages per commit by B-tree, from each page's owner in `dbstat` (page 1 also holds the file header). */
+function byTree(commits: number[][], owners: ReadonlyArray<{ name: string; pageno: number }>): PagesByTree {
+  const owner = new Map(owners.map((o) => [Number(o.pageno), Number(o.pageno) === 1 ? "page 1 (file header, sqlite_schema)" : o.name]));
+  const count = new Map<string, number>();
+  for (const c of commits)
+    for (const p of c) {
+      const tree = owner.get(p) ?? "free list";
+      count.set(tree, (count.get(tree) ?? 0) + 1);
+    }
+  return [...count].map(([tree, k]) => [tree, k / commits.length] as const).sort((a, b) => b[1] - a[1]);
+}
+
+const DBSTAT = "SELECT name, pageno FROM dbstat";
 
 /** Our database on a fresh file with every checkpoint off, and its page size. */
 async function openOurs(file: string): Promise<{ db: QueueDatabase; pageSize: number }> {
@@ -63,17 +106,19 @@ async function openOurs(file: string): Promise<{ db: QueueDatabase; pageSize: nu
   return { db, pageSize: Number(Object.values((await db.execute("PRAGMA page_size")).rows[0] ?? {})[0]) };
 }
 
-async function ours(file: string, n: number, batch: number): Promise<{ pages: number; pageSize: number }> {
+async function ours(file: string, n: number, batch: number): Promise<{ pages: number; pageSize: number; byTree: PagesByTree }> {
   const { db, pageSize } = await openOurs(file);
   try {
     const client = new QueueClient(db);
     // One task first, so the WAL exists and the first commit's one-off pages are not counted.
     await client.enqueue("bench", { i: -1 });
-    const pages = await framesDuring(file, pageSize, async () => {
+    const commits = await commitsDuring(file, pageSize, async () => {
       if (batch === 1) for (let i = 0; i < n; i++) await client.enqueue("bench", { i });
       else for (let i = 0; i < n; i += batch) await client.enqueueMany(Array.from({ length: Math.min(batch, n - i) }, (_, j) => ({ type: "bench", payload: { i: i + j } })));
     });
-    return { pages: pages / n, pageSize };
+    const pages = commits.reduce((a, c) => a + c.length, 0);
+    const owners = (await db.execute(DBSTAT)).rows as unknown as Array<{ name: string; pageno: number }>;
+    return { pages: pages / n, pageSize, byTree: byTree(commits, owners) };
   } finally {
     await db.close();
   }
@@ -102,22 +147,23 @@ async function oursDrain(file: string, n: number): Promise<number> {
 const quiet: Logger = { error: (t) => process.stderr.write(`plainjob: ${t}\n`), warn: () => {}, info: () => {}, debug: () => {} };
 
 /** plainjob's queue on a fresh file, set up as plainjob sets it up, with checkpoints off; and its page size. */
-function openPlainjob(file: string): { q: ReturnType<typeof defineQueue>; pageSize: number } {
+function openPlainjob(file: string): { q: ReturnType<typeof defineQueue>; conn: Database.Database; pageSize: number } {
   const conn = new Database(file);
   const q = defineQueue({ connection: better(conn), logger: quiet });
   conn.pragma("wal_autocheckpoint = 0");
-  return { q, pageSize: Number(conn.pragma("page_size", { simple: true })) };
+  return { q, conn, pageSize: Number(conn.pragma("page_size", { simple: true })) };
 }
 
-async function plainjob(file: string, n: number, batch: number): Promise<number> {
-  const { q, pageSize } = openPlainjob(file);
+async function plainjob(file: string, n: number, batch: number): Promise<{ pages: number; byTree: PagesByTree }> {
+  const { q, conn, pageSize } = openPlainjob(file);
   try {
     q.add("bench", { i: -1 });
-    const pages = await framesDuring(file, pageSize, () => {
+    const commits = await commitsDuring(file, pageSize, () => {
       if (batch === 1) for (let i = 0; i < n; i++) q.add("bench", { i });
       else for (let i = 0; i < n; i += batch) q.addMany("bench", Array.from({ length: Math.min(batch, n - i) }, (_, j) => ({ i: i + j })));
     });
-    return pages / n;
+    const pages = commits.reduce((a, c) => a + c.length, 0);
+    return { pages: pages / n, byTree: byTree(commits, conn.prepare(DBSTAT).all() as Array<{ name: string; pageno: number }>) };
   } finally {
     q.close();
   }
@@ -146,14 +192,16 @@ export async function measureWalFrames(n: number): Promise<WalFrames> {
   try {
     const one = await ours(scratch.file("ours-one.db"), n, 1);
     const many = await ours(scratch.file("ours-many.db"), n, 100);
+    const pjOne = await plainjob(scratch.file("pj-one.db"), n, 1);
     return {
       pageSize: one.pageSize,
       ours: { one: one.pages, many: many.pages, drain: await oursDrain(scratch.file("ours-drain.db"), n) },
       plainjob: {
-        one: await plainjob(scratch.file("pj-one.db"), n, 1),
-        many: await plainjob(scratch.file("pj-many.db"), n, 100),
+        one: pjOne.pages,
+        many: (await plainjob(scratch.file("pj-many.db"), n, 100)).pages,
         drain: await plainjobDrain(scratch.file("pj-drain.db"), n),
       },
+      oneByTree: { ours: one.byTree, plainjob: pjOne.byTree },
     };
   } finally {
     scratch.dispose();
@@ -173,8 +221,20 @@ export function walFramesTable(w: WalFrames): string {
   ].join("\n");
 }
 
+/** The one-at-a-time enqueue's pages per commit by B-tree, both sides, as a Markdown table. */
+export function walPagesByTreeTable(w: WalFrames): string {
+  const cell = (t: PagesByTree): string => t.map(([tree, k]) => `${tree} ${k.toFixed(2)}`).join(", ");
+  return [
+    "| one-row enqueue commit | pages by B-tree (per commit) |",
+    "|---|---|",
+    `| @prismq/queue | ${cell(w.oneByTree.ours)} |`,
+    `| plainjob | ${cell(w.oneByTree.plainjob)} |`,
+  ].join("\n");
+}
+
 // `node bench/wal-frames.bench.ts [n]`: the table alone.
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const n = Number(process.argv[2] ?? 2000);
-  console.log(walFramesTable(await measureWalFrames(n)));
+  const w = await measureWalFrames(n);
+  console.log(`${walFramesTable(w)}\n\n${walPagesByTreeTable(w)}`);
 }

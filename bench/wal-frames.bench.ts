@@ -55,9 +55,12 @@ const walBytes = (file: string): number => {
   }
 };
 
+/** Frames in all of `commits`. */
+const framesIn = (commits: readonly number[][]): number => commits.reduce((a, c) => a + c.length, 0);
+
 /** Frames the WAL grew by while `work` ran. */
 async function framesDuring(file: string, pageSize: number, work: () => Promise<void> | void): Promise<number> {
-  return (await commitsDuring(file, pageSize, work)).reduce((a, c) => a + c.length, 0);
+  return framesIn(await commitsDuring(file, pageSize, work));
 }
 
 const WAL_HEADER = 32;
@@ -75,7 +78,8 @@ async function commitsDuring(file: string, pageSize: number, work: () => Promise
   const commits: number[][] = [];
   let pages: number[] = [];
   for (let at = before; at < wal.length; at += frame) {
-    pages.push(wal.readUInt32BE(at)); // the frame header: page number, then the database size in pages on a commit's last frame (0 on the others)
+    // A frame header: the page number, then the file's size in pages on a commit's last frame (0 on the others).
+    pages.push(wal.readUInt32BE(at));
     if (wal.readUInt32BE(at + 4) !== 0) {
       commits.push(pages);
       pages = [];
@@ -116,9 +120,8 @@ async function ours(file: string, n: number, batch: number): Promise<{ pages: nu
       if (batch === 1) for (let i = 0; i < n; i++) await client.enqueue("bench", { i });
       else for (let i = 0; i < n; i += batch) await client.enqueueMany(Array.from({ length: Math.min(batch, n - i) }, (_, j) => ({ type: "bench", payload: { i: i + j } })));
     });
-    const pages = commits.reduce((a, c) => a + c.length, 0);
     const owners = (await db.execute(DBSTAT)).rows as unknown as Array<{ name: string; pageno: number }>;
-    return { pages: pages / n, pageSize, byTree: byTree(commits, owners) };
+    return { pages: framesIn(commits) / n, pageSize, byTree: byTree(commits, owners) };
   } finally {
     await db.close();
   }
@@ -162,8 +165,7 @@ async function plainjob(file: string, n: number, batch: number): Promise<{ pages
       if (batch === 1) for (let i = 0; i < n; i++) q.add("bench", { i });
       else for (let i = 0; i < n; i += batch) q.addMany("bench", Array.from({ length: Math.min(batch, n - i) }, (_, j) => ({ i: i + j })));
     });
-    const pages = commits.reduce((a, c) => a + c.length, 0);
-    return { pages: pages / n, byTree: byTree(commits, conn.prepare(DBSTAT).all() as Array<{ name: string; pageno: number }>) };
+    return { pages: framesIn(commits) / n, byTree: byTree(commits, conn.prepare(DBSTAT).all() as Array<{ name: string; pageno: number }>) };
   } finally {
     q.close();
   }
